@@ -1,0 +1,51 @@
+"""Every tunable default of the metrics, in one place (metrics.md: "defaults are settings").
+
+Pages may override a copy per session; the CLI reads the same defaults. Nothing else in the code
+base should hold one of these numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Windows (maturity: a cohort counts only once every member had the whole window).
+    contact_window_hours: float = 48.0
+    meeting_window_days: float = 14.0
+    placement_window_days: float = 120.0
+    response_window_days: float = 7.0
+    # Handoff
+    live_transfer_minutes: float = 30.0
+    # Response-time buckets, upper bounds in minutes (the last bucket is open).
+    response_bucket_minutes: tuple[float, ...] = (5.0, 60.0, 1440.0, 4320.0)
+    # Agency business hours (local time), Japanese public holidays excluded.
+    business_start_hour: int = 9
+    business_end_hour: int = 19
+    business_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    # Yellow zone
+    min_advisor_meetings: int = 20
+    advisor_top_share: float = 1 / 3
+    segment_top_share: float = 1 / 3
+    prior_strength_floor: float = 5.0
+    prior_strength_default: float = 20.0
+    index_pseudo_count: float = 5.0
+    credible_level: float = 0.90
+    posterior_draws: int = 400
+    weekly_capacity_per_advisor: int = 7
+    # Registration form
+    form_min_n: int = 30
+    # Drill-downs and alerts
+    alert_uncontacted_hours: float = 24.0
+    trend_weeks: int = 12
+    extra: dict = field(default_factory=dict)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+DEFAULT = Settings()

@@ -1,0 +1,98 @@
+"""The canonical store: one DuckDB file, its schema, its data version and its derived tables.
+
+Everything that writes to the store goes through here or through ``dashboard.importer``; the
+``data_version`` counter goes up once per committed change, and every cache is keyed on it so an
+import invalidates cached results exactly once.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+
+from dashboard import sql
+from dashboard.paths import QUERIES_DIR
+
+CANONICAL_TABLES = ("candidates", "events", "staff", "activities", "imports", "rejected_rows")
+_lock = threading.Lock()
+
+
+def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and, when writable, create or migrate) a store. ``None`` or ``":memory:"``: in memory."""
+    target = ":memory:" if path in (None, ":memory:") else str(path)
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(target, read_only=read_only)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for path in sorted((QUERIES_DIR / "schema").glob("*.sql")):
+        con.execute(path.read_text(encoding="utf-8"))
+    if not _table_exists(con, "candidate_funnel"):
+        sql.execute(con, "build/candidate_funnel")
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_name = $name", {"name": name}
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("select value from store_meta where key = 'data_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def bump_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Increment the data version (call inside the transaction that changed the data)."""
+    version = data_version(con) + 1
+    con.execute(
+        "insert or replace into store_meta (key, value) values ('data_version', $v)",
+        {"v": str(version)},
+    )
+    return version
+
+
+def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild derived tables after the canonical tables changed (same transaction)."""
+    sql.execute(con, "build/candidate_funnel")
+    # Segment memberships are recomputed lazily per segmentation; stale ones are dropped here.
+    con.execute("delete from candidate_segments")
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    cur = con.cursor()
+    try:
+        return {
+            t: int(cur.execute(f"select count(*) from {sql.quote_identifier(t)}").fetchone()[0])
+            for t in CANONICAL_TABLES
+        }
+    finally:
+        cur.close()
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute("select count(*) from candidates").fetchone()
+    return not row or row[0] == 0
+
+
+def attribute_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Attribute column name -> DuckDB type, read from the real schema of ``candidates``."""
+    rows = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_name = 'candidates' and column_name not in "
+        "('candidate_id', 'registered_at', 'channel', 'form_version', 'import_id') "
+        "order by ordinal_position"
+    ).fetchall()
+    return {name: dtype for name, dtype in rows}
+
+
+def write_lock() -> threading.Lock:
+    """Serialises writers within one process (Streamlit sessions are threads)."""
+    return _lock

@@ -1,0 +1,91 @@
+-- The canonical model (shared/spec/data-contract.md). One row per registration in candidates;
+-- one row per funnel step reached in events. Attribute columns are added to candidates by the
+-- importer (validated, quoted names; types inferred) and described in candidate_columns.
+-- Every stored row remembers the import that wrote it, so an import can be undone exactly.
+
+create sequence if not exists import_id_seq start 1;
+
+create table if not exists imports (
+    import_id      integer primary key,
+    file_name      varchar not null,
+    sha256         varchar not null,
+    profile_name   varchar,
+    kind           varchar not null,      -- candidates | events | staff | activities
+    rows_read      integer not null,
+    rows_accepted  integer not null,
+    rows_rejected  integer not null,
+    summary_json   varchar,               -- the summary printed after the import, as JSON
+    started_at     timestamp not null,
+    finished_at    timestamp
+);
+
+create table if not exists candidates (
+    candidate_id   varchar primary key,
+    registered_at  timestamp not null,
+    channel        varchar,
+    form_version   varchar,
+    import_id      integer not null
+);
+
+-- Which attribute columns candidates carries, where each came from and its inferred type.
+create table if not exists candidate_columns (
+    column_name    varchar primary key,
+    data_type      varchar not null,      -- DOUBLE | VARCHAR | TIMESTAMP | BOOLEAN
+    source_header  varchar,
+    first_import_id integer
+);
+
+create table if not exists events (
+    candidate_id   varchar not null,
+    stage          varchar not null,      -- first_contact | meeting_booked | meeting_held | recommended | interview | offer | placed
+    occurred_at    timestamp not null,
+    staff_id       varchar,
+    scheduled_for  timestamp,
+    import_id      integer not null,
+    -- The same step at the same instant is one fact, however many files report it.
+    primary key (candidate_id, stage, occurred_at)
+);
+
+create table if not exists staff (
+    staff_id       varchar primary key,
+    name           varchar,
+    role           varchar,               -- handler | advisor | both
+    team           varchar,
+    started_on     date,
+    is_inferred    boolean not null default false,
+    import_id      integer
+);
+
+create table if not exists activities (
+    candidate_id   varchar,
+    staff_id       varchar,
+    started_at     timestamp not null,
+    kind           varchar,
+    minutes        double,
+    import_id      integer not null
+);
+
+create table if not exists rejected_rows (
+    import_id      integer not null,
+    row_number     integer,               -- 1-based data row in the source file (header excluded)
+    column_name    varchar,
+    value          varchar,
+    reason_code    varchar not null,      -- bad_date | missing_id | before_registration | unknown_candidate | unmapped_stage | duplicate_id | ...
+    reason         varchar not null,      -- the sentence a manager reads
+    raw_json       varchar                -- the row's non-personal source values
+);
+
+-- Segment membership per segmentation (a target list, identified by its content hash, or an
+-- ad-hoc breakdown such as "by:job_category"). Queries take the segmentation as a bound parameter.
+create table if not exists candidate_segments (
+    segmentation   varchar not null,
+    candidate_id   varchar not null,
+    segment        varchar not null,
+    is_target      boolean,
+    data_version   bigint not null
+);
+
+create table if not exists store_meta (
+    key            varchar primary key,
+    value          varchar
+);
