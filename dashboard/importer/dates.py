@@ -1,0 +1,266 @@
+"""Timestamps and numbers as CRM exports write them, parsed in bulk.
+
+The common shapes (``2024/4/1 9:05``, ISO with or without ``T`` and seconds, dates alone, Excel
+serial numbers, full-width digits) are parsed for a whole column at once by DuckDB; only the cells
+left over (Japanese eras, ``2024年4月1日 9時5分``, time-zone offsets, US order ...) go through the
+Python parser ``parse_one``, once per distinct value. Full-width characters are normalised here
+only: these helpers are applied to date and number columns, never to names.
+
+Everything is local agency time (Asia/Tokyo), stored naive; a value with an explicit offset or
+``Z`` is converted to Tokyo time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+TOKYO = timezone(timedelta(hours=9))
+EXCEL_EPOCH = datetime(1899, 12, 30)
+# Serial numbers outside this range are not taken for dates (1927-05-18 .. 2173-10-14).
+SERIAL_MIN, SERIAL_MAX = 10_000, 100_000
+
+_FAST_FORMATS = [
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y.%m.%d",
+    "%Y.%m.%d %H:%M",
+]
+# Full-width digits and separators, as DuckDB's translate() takes them (NFKC for this subset).
+_FULL = "０１２３４５６７８９／－：．　，"
+_HALF = "0123456789/-:. ,"
+
+_ERAS = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925, "大正": 1911, "T": 1911}
+_ERA_RE = re.compile(
+    r"^(令和|平成|昭和|大正|[RHST])\s*(元|\d{1,2})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?\s*(.*)$",
+    re.IGNORECASE,
+)
+_KANJI_RE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*(?:\([^)]*\))?\s*(.*)$")
+_YMD_RE = re.compile(
+    r"^(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})(?:\s*\([^)]*\))?(?:[ T]+(.*))?$"
+)
+_MDY_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(.*))?$")
+_COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")
+_TIME_RE = re.compile(
+    r"^(午前|午後|AM|PM)?\s*(\d{1,2})\s*[:時]\s*(\d{1,2})?\s*分?\s*(?:[:]?\s*(\d{1,2})(?:\.(\d{1,6}))?\s*秒?)?\s*"
+    r"(AM|PM|午前|午後)?\s*(Z|[+\-]\d{2}:?\d{2})?$",
+    re.IGNORECASE,
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC plus whitespace trimming: for date and number cells only."""
+    return unicodedata.normalize("NFKC", str(text)).strip()
+
+
+def _time_part(rest: str) -> tuple[int, int, int, int, timezone | None] | None:
+    m = _TIME_RE.match(rest)
+    if not m:
+        return None
+    ampm = (m.group(1) or m.group(6) or "").upper()
+    hour, minute = int(m.group(2)), int(m.group(3) or 0)
+    second = int(m.group(4) or 0)
+    micro = int((m.group(5) or "0").ljust(6, "0"))
+    if ampm in ("PM", "午後") and hour < 12:
+        hour += 12
+    elif ampm in ("AM", "午前") and hour == 12:
+        hour = 0
+    tz = None
+    if m.group(7):
+        off = m.group(7)
+        if off.upper() == "Z":
+            tz = timezone.utc
+        else:
+            sign = -1 if off[0] == "-" else 1
+            digits = off[1:].replace(":", "")
+            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    return hour, minute, second, micro, tz
+
+
+def _build(y: int, mo: int, d: int, rest: str | None) -> tuple[datetime | None, bool]:
+    try:
+        base = datetime(y, mo, d)
+    except ValueError:
+        return None, False
+    rest = (rest or "").strip()
+    if not rest:
+        return base, False
+    parts = _time_part(rest)
+    if parts is None:
+        return None, False
+    hour, minute, second, micro, tz = parts
+    try:
+        value = base.replace(hour=hour, minute=minute, second=second, microsecond=micro)
+    except ValueError:
+        return None, False
+    if tz is not None:
+        value = value.replace(tzinfo=tz).astimezone(TOKYO).replace(tzinfo=None)
+    return value, True
+
+
+def parse_one(text) -> tuple[datetime | None, bool]:
+    """Parse one cell: ``(value, has_time)``; ``(None, False)`` when it is not a date.
+
+    Accepts everything the bulk parser does plus Japanese eras (令和6年4月1日, R6.4.1, H31.4.30,
+    元年), ``2024年4月1日 9時5分``, 午前/午後 and AM/PM, offsets and ``Z`` (converted to Tokyo
+    time), ``20240401``, US order ``4/1/2024`` and Excel serial numbers.
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None, False
+    if isinstance(text, datetime):
+        return text, True
+    if isinstance(text, date):
+        return datetime(text.year, text.month, text.day), False
+    if isinstance(text, (int, float)):
+        return _serial(float(text))
+    s = normalise(text)
+    if not s:
+        return None, False
+    m = _ERA_RE.match(s)
+    if m:
+        era = m.group(1)
+        base = _ERAS.get(era) or _ERAS.get(era.upper())
+        year = 1 if m.group(2) == "元" else int(m.group(2))
+        return _build(base + year, int(m.group(3)), int(m.group(4)), m.group(5))
+    for regex in (_KANJI_RE, _YMD_RE):
+        m = regex.match(s)
+        if m:
+            return _build(int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4))
+    m = _MDY_RE.match(s)
+    if m:
+        return _build(int(m.group(3)), int(m.group(1)), int(m.group(2)), m.group(4))
+    m = _COMPACT_RE.match(s)
+    if m:
+        return _build(int(m.group(1)), int(m.group(2)), int(m.group(3)), None)
+    if _SERIAL_RE.match(s):
+        return _serial(float(s))
+    return None, False
+
+
+def _serial(value: float) -> tuple[datetime | None, bool]:
+    if not SERIAL_MIN <= value < SERIAL_MAX:
+        return None, False
+    micros = round(value * 86_400_000_000)
+    return EXCEL_EPOCH + timedelta(microseconds=micros), value != int(value)
+
+
+@dataclass
+class ParsedDates:
+    """One parsed column: ``values`` (datetime64[us], NaT when empty or bad), ``has_time`` (the
+    cell carried a time of day), ``bad`` (non-empty but not a date)."""
+
+    values: pd.Series
+    has_time: pd.Series
+    bad: pd.Series
+
+
+def _as_arrow(values) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values.cast(pa.large_string()) if values.type != pa.large_string() else values
+    return pa.array(pd.Series(values, dtype="str"), type=pa.large_string())
+
+
+def parse_datetimes(values, missing_values=("",), con: duckdb.DuckDBPyConnection | None = None) -> ParsedDates:
+    """Parse a column of text cells in bulk (see the module docstring for the accepted shapes)."""
+    arr = _as_arrow(values)
+    own = con is None
+    con = con or duckdb.connect()
+    try:
+        con.register("_dates_in", pa.table({"v": arr}))
+        out = con.execute(
+            """
+            with cleaned as (
+                select trim(translate(v, $full, $half)) as w from _dates_in
+            )
+            select
+                w,
+                (w is null or list_contains($missing, w)) as is_missing,
+                coalesce(
+                    try_strptime(w, $formats),
+                    case
+                        when regexp_full_match(w, '\\d{5}(\\.\\d+)?')
+                            and try_cast(w as double) >= $smin and try_cast(w as double) < $smax
+                        then timestamp '1899-12-30'
+                            + to_microseconds(cast(round(cast(w as double) * 86400000000) as bigint))
+                    end
+                ) as ts,
+                contains(w, ':') or (regexp_full_match(w, '\\d{5}\\.\\d+') and try_cast(w as double) <> floor(try_cast(w as double))) as has_time
+            from cleaned
+            """,
+            {
+                "full": _FULL,
+                "half": _HALF,
+                "missing": [m.strip() for m in missing_values],
+                "formats": _FAST_FORMATS,
+                "smin": float(SERIAL_MIN),
+                "smax": float(SERIAL_MAX),
+            },
+        ).arrow()
+        con.unregister("_dates_in")
+    finally:
+        if own:
+            con.close()
+    if isinstance(out, pa.RecordBatchReader):
+        out = out.read_all()
+    ts = out.column("ts").to_pandas(types_mapper=None)
+    ts = pd.Series(np.asarray(ts, dtype="datetime64[us]"))
+    is_missing = pd.Series(out.column("is_missing").to_numpy(zero_copy_only=False)).fillna(True).astype(bool)
+    has_time = pd.Series(out.column("has_time").to_numpy(zero_copy_only=False)).fillna(False).astype(bool)
+    leftover = ts.isna() & ~is_missing
+    bad = pd.Series(np.zeros(len(ts), dtype=bool))
+    if leftover.any():
+        words = pd.Series(out.column("w").to_pandas())[leftover]
+        cache = {w: parse_one(w) for w in words.unique()}
+        parsed = words.map(cache)
+        slow_ts = parsed.map(lambda p: p[0])
+        ts.loc[leftover] = pd.to_datetime(slow_ts, errors="coerce").astype("datetime64[us]")
+        has_time.loc[leftover] = parsed.map(lambda p: p[1]).astype(bool)
+        bad.loc[leftover] = slow_ts.isna()
+    return ParsedDates(values=ts, has_time=has_time, bad=bad)
+
+
+_NUMBER_SUFFIX = re.compile(r"(万円|万|円|歳|才|回|社|人|件|分|時間|ヶ月|か月|カ月|年|%|％)$")
+
+
+def parse_numbers(values, missing_values=("",)) -> tuple[pd.Series, pd.Series]:
+    """``(numbers, bad)`` for a text column: NFKC, thousands separators and a unit suffix such as
+    万円 or 歳 removed (``"450万円"`` -> 450.0). Empty cells are NaN and not bad."""
+    s = pd.Series(values, dtype="str")
+    missing = {m.strip() for m in missing_values}
+    stripped = s.str.strip()
+    is_missing = stripped.isna() | stripped.isin(missing)
+    numbers = pd.to_numeric(stripped.where(~is_missing), errors="coerce")
+    left = numbers.isna() & ~is_missing
+    if left.any():
+        uniq = stripped[left].unique()
+        cache = {}
+        for u in uniq:
+            t = _NUMBER_SUFFIX.sub("", normalise(u).replace(",", "").replace(" ", ""))
+            try:
+                cache[u] = float(t)
+            except ValueError:
+                cache[u] = np.nan
+        numbers = numbers.astype("float64")
+        numbers.loc[left] = stripped[left].map(cache).astype("float64")
+    numbers = numbers.astype("float64")
+    bad = numbers.isna() & ~is_missing
+    return numbers, bad
