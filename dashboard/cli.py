@@ -174,6 +174,21 @@ def cmd_bench(args) -> int:
     return bench.main(args)
 
 
+def _max_upload_mb() -> int | None:
+    """server.maxUploadSize from the repo's .streamlit/config.toml (streamlit only reads the one
+    in the working directory, and ``serve`` may be started from anywhere)."""
+    import tomllib
+
+    from dashboard.paths import REPO_ROOT
+
+    try:
+        config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    value = config.get("server", {}).get("maxUploadSize")
+    return int(value) if isinstance(value, int) and value > 0 else None
+
+
 def cmd_serve(args) -> int:
     env = dict(os.environ)
     env["ADVISOR_FUNNEL_DB"] = str(resolve_db_path(args.db))
@@ -182,6 +197,9 @@ def cmd_serve(args) -> int:
         "--server.address", args.address, "--server.port", str(args.port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]
+    max_upload = _max_upload_mb()
+    if max_upload:
+        command += ["--server.maxUploadSize", str(max_upload)]
     return subprocess.call(command, env=env)
 
 
