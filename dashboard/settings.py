@@ -38,7 +38,13 @@ class Settings:
     form_min_n: int = 30
     # Drill-downs and alerts
     alert_uncontacted_hours: float = 24.0
+    # A team's median response time "worsened" when it grew by this factor week over week
+    # (teams with fewer registrations than the minimum in either week are not judged).
+    alert_response_worse_ratio: float = 1.25
+    alert_min_registrations: int = 10
     trend_weeks: int = 12
+    # Time-to-meeting curves run this many days from registration.
+    time_to_meeting_days: int = 60
     extra: dict = field(default_factory=dict)
 
     def with_(self, **changes) -> "Settings":
