@@ -21,7 +21,7 @@ from dashboard import cache, i18n, segments, store
 from dashboard.filters import Filters, resolve_as_of
 from dashboard.i18n import t
 from dashboard.metrics import store_info
-from dashboard.paths import DEFAULT_DB, DEFAULT_TARGETS, resolve_db_path
+from dashboard.paths import DEFAULT_DB, DEFAULT_TARGETS, resolve_db_path, targets_path
 from dashboard.settings import DEFAULT, Settings
 
 log = logging.getLogger(__name__)
@@ -76,9 +76,10 @@ def current_targets() -> segments.TargetList | None:
     custom = st.session_state.get("target_list")
     if custom is not None:
         return custom
-    if not DEFAULT_TARGETS.exists():
+    path = targets_path()
+    if not path.exists():
         return None
-    return _default_targets(str(DEFAULT_TARGETS), DEFAULT_TARGETS.stat().st_mtime)
+    return _default_targets(str(path), path.stat().st_mtime_ns)
 
 
 def _language_switch() -> str:

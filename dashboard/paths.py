@@ -14,6 +14,8 @@ PROFILES_DIR = DATA_DIR / "profiles"
 DEFAULT_TARGETS = DATA_DIR / "targets.toml"
 DEFAULT_DB = DATA_DIR / "workspace.duckdb"
 DB_ENV_VAR = "ADVISOR_FUNNEL_DB"
+PROFILES_ENV_VAR = "ADVISOR_FUNNEL_PROFILES"
+TARGETS_ENV_VAR = "ADVISOR_FUNNEL_TARGETS"
 
 
 def resolve_db_path(cli_value: str | os.PathLike | None = None) -> Path:
@@ -24,3 +26,16 @@ def resolve_db_path(cli_value: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env).expanduser().resolve()
     return DEFAULT_DB
+
+
+def profiles_dir() -> Path:
+    """Where the upload page saves import profiles: ``$ADVISOR_FUNNEL_PROFILES`` or data/profiles."""
+    env = os.environ.get(PROFILES_ENV_VAR)
+    return Path(env).expanduser().resolve() if env else PROFILES_DIR
+
+
+def targets_path() -> Path:
+    """The target list the app reads and the upload page saves: ``$ADVISOR_FUNNEL_TARGETS`` or
+    data/targets.toml."""
+    env = os.environ.get(TARGETS_ENV_VAR)
+    return Path(env).expanduser().resolve() if env else DEFAULT_TARGETS
