@@ -36,6 +36,11 @@ class Settings:
     weekly_capacity_per_advisor: int = 7
     # Registration form
     form_min_n: int = 30
+    form_top_k: int = 8                   # categorical fields: the k most frequent values, rest "other"
+    form_value_required: float = 0.01     # NMI (field x 14-day meeting) from which a field is required
+    form_value_low: float = 0.003         # NMI below which a field tells little
+    form_fill_low: float = 0.40           # fill rate below which a low-value field is dropped
+    form_value_alpha: float = 0.05        # G-test level: a value only counts when significant
     # Drill-downs and alerts
     alert_uncontacted_hours: float = 24.0
     # A team's median response time "worsened" when it grew by this factor week over week
