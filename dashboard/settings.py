@@ -34,6 +34,9 @@ class Settings:
     credible_level: float = 0.90
     posterior_draws: int = 400
     weekly_capacity_per_advisor: int = 7
+    open_registrant_days: float = 14.0    # a registrant without a meeting is still open (routable) this long
+    active_advisor_days: float = 28.0     # advisors with a meeting in this many days receive recommendations
+    missed_matches_report_limit: int = 100  # rows of the missed-matches list in the JSON report
     # Registration form
     form_min_n: int = 30
     form_top_k: int = 8                   # categorical fields: the k most frequent values, rest "other"
