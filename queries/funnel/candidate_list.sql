@@ -1,0 +1,92 @@
+-- The candidates behind a figure (drill-down): one row per candidate in scope, with the
+-- timestamps and the flags every registration-handling figure is made of. No personal data: the
+-- store holds none, and only ids, segment, channel, team and staff ids are selected.
+-- Parameters:
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $segmentation           key in candidate_segments for the segment column (null = no segment)
+--   $contact_window_hours   contact-rate window
+--   $meeting_window_days    meeting-rate window
+--   $uncontacted_hours      alert: no first contact within this many hours
+--   $live_transfer_minutes  handoff lag up to this many minutes is a live transfer
+-- Stage times after as_of are treated as not (yet) happened.
+with funnel as (
+    select * from candidate_funnel
+),
+
+segments as (
+    select candidate_id, segment, is_target
+    from candidate_segments
+    where segmentation = cast($segmentation as varchar)
+),
+
+in_scope as (
+    select
+        f.candidate_id,
+        f.cohort_week,
+        f.registered_at,
+        f.channel,
+        f.team,
+        f.first_contact_by as handler,
+        f.first_contact_role,
+        f.meeting_advisor_id as advisor,
+        case when f.first_contact_at <= cast($as_of as timestamp) then f.first_contact_at end as first_contact_at,
+        case when f.meeting_booked_at <= cast($as_of as timestamp) then f.meeting_booked_at end as meeting_booked_at,
+        case when f.meeting_booked_at <= cast($as_of as timestamp) then f.scheduled_for end as scheduled_for,
+        case when f.meeting_held_at <= cast($as_of as timestamp) then f.meeting_held_at end as meeting_held_at,
+        case when f.placed_at <= cast($as_of as timestamp) then f.placed_at end as placed_at
+    from funnel as f
+    where f.registered_at <= cast($as_of as timestamp)
+      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+      and (cast($team as varchar) is null or f.team = cast($team as varchar))
+      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+),
+
+timed as (
+    select
+        c.*,
+        (epoch(c.first_contact_at) - epoch(c.registered_at)) / 60.0 as response_minutes,
+        case
+            when c.meeting_held_at >= c.first_contact_at
+                then (epoch(c.meeting_held_at) - epoch(c.first_contact_at)) / 60.0
+        end as handoff_lag_minutes,
+        s.segment,
+        s.is_target
+    from in_scope as c
+    left join segments as s on s.candidate_id = c.candidate_id
+)
+
+select
+    candidate_id,
+    cohort_week,
+    segment,
+    is_target,
+    channel,
+    team,
+    handler,
+    first_contact_role,
+    advisor,
+    registered_at,
+    first_contact_at,
+    meeting_booked_at,
+    scheduled_for,
+    meeting_held_at,
+    placed_at,
+    response_minutes,
+    handoff_lag_minutes,
+    coalesce(response_minutes <= cast($contact_window_hours as double) * 60, false) as is_contacted_in_window,
+    coalesce(
+        (epoch(meeting_held_at) - epoch(registered_at)) <= cast($meeting_window_days as double) * 86400,
+        false
+    ) as has_meeting_in_window,
+    coalesce(handoff_lag_minutes <= cast($live_transfer_minutes as double), false) as is_live_transfer,
+    epoch(registered_at) + cast($uncontacted_hours as double) * 3600 <= epoch(cast($as_of as timestamp))
+        and coalesce(response_minutes > cast($uncontacted_hours as double) * 60, true) as is_uncontacted_alert,
+    epoch(cast(cohort_week as timestamp)) + 7 * 86400 + cast($contact_window_hours as double) * 3600
+        <= epoch(cast($as_of as timestamp)) as is_mature_contact,
+    epoch(cast(cohort_week as timestamp)) + (7 + cast($meeting_window_days as double)) * 86400
+        <= epoch(cast($as_of as timestamp)) as is_mature_meeting
+from timed
+order by registered_at, candidate_id

@@ -1,0 +1,50 @@
+-- Contact rate: one row per (cohort week, group value). Python adds up the mature weeks for the
+-- headline and keeps the rest as provisional (metrics.md, "Time").
+-- Parameters:
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $window_hours   a registration counts as contacted when its first contact came within this many hours
+--   $group_by       optional breakdown: 'team' | 'channel' | 'handler' | 'advisor' | null (no breakdown)
+-- is_mature: every member of the cohort had the whole window before as_of.
+with funnel as (
+    select * from candidate_funnel
+),
+
+in_scope as (
+    select f.*
+    from funnel as f
+    where f.registered_at <= cast($as_of as timestamp)
+      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+      and (cast($team as varchar) is null or f.team = cast($team as varchar))
+      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+),
+
+flagged as (
+    select
+        cohort_week,
+        case cast($group_by as varchar)
+            when 'team' then team
+            when 'channel' then channel
+            when 'handler' then first_contact_by
+            when 'advisor' then meeting_advisor_id
+        end as group_value,
+        coalesce(
+            first_contact_at <= cast($as_of as timestamp)
+            and epoch(first_contact_at) - epoch(registered_at) <= cast($window_hours as double) * 3600,
+            false
+        ) as is_contacted
+    from in_scope
+)
+
+select
+    cohort_week,
+    group_value,
+    count(*) as registrations,
+    count(case when is_contacted then 1 end) as contacted,
+    epoch(cast(cohort_week as timestamp)) + 7 * 86400 + cast($window_hours as double) * 3600
+        <= epoch(cast($as_of as timestamp)) as is_mature
+from flagged
+group by 1, 2
+order by 1, 2

@@ -1,0 +1,127 @@
+-- The stage funnel: one row per canonical stage, in funnel order.
+-- A candidate "reaches" a stage when its first time at that stage falls within the stage's window
+-- after registration (and before as_of). Each stage counts only cohorts mature for its own window
+-- (cohort week start + 7 days + window <= as_of), so a long window (placement) does not hide the
+-- short ones, and no stage mixes in cohorts that have not had their chance yet.
+-- Parameters:
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $contact_window_days     window of first_contact
+--   $meeting_window_days     window of meeting_booked and meeting_held
+--   $placement_window_days   window of recommended, interview, offer, placed
+-- Columns: registrations = candidates in cohorts mature for the stage; candidates = of those, reached
+-- the stage; previous_candidates = reached the previous stage (same cohorts);
+-- candidates_from_previous = reached both (the numerator of share of previous);
+-- excluded_registrations / excluded_cohorts = left out as immature; has_data = the store holds any
+-- event of this stage (an export may carry only some stages).
+with funnel as (
+    select * from candidate_funnel
+),
+
+present_stages as (
+    select distinct stage from events
+),
+
+in_scope as (
+    select f.*
+    from funnel as f
+    where f.registered_at <= cast($as_of as timestamp)
+      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+      and (cast($team as varchar) is null or f.team = cast($team as varchar))
+      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+),
+
+stages as (
+    select stage, stage_order, window_days
+    from (
+        values
+            ('registered', 0, 0.0),
+            ('first_contact', 1, cast($contact_window_days as double)),
+            ('meeting_booked', 2, cast($meeting_window_days as double)),
+            ('meeting_held', 3, cast($meeting_window_days as double)),
+            ('recommended', 4, cast($placement_window_days as double)),
+            ('interview', 5, cast($placement_window_days as double)),
+            ('offer', 6, cast($placement_window_days as double)),
+            ('placed', 7, cast($placement_window_days as double))
+    ) as s (stage, stage_order, window_days)
+),
+
+candidate_stages as (
+    select
+        f.candidate_id,
+        f.cohort_week,
+        f.registered_at,
+        s.stage,
+        s.stage_order,
+        s.window_days,
+        case s.stage
+            when 'registered' then f.registered_at
+            when 'first_contact' then f.first_contact_at
+            when 'meeting_booked' then f.meeting_booked_at
+            when 'meeting_held' then f.meeting_held_at
+            when 'recommended' then f.recommended_at
+            when 'interview' then f.interview_at
+            when 'offer' then f.offer_at
+            when 'placed' then f.placed_at
+        end as stage_at
+    from in_scope as f
+    cross join stages as s
+),
+
+flagged as (
+    select
+        candidate_id,
+        cohort_week,
+        stage,
+        stage_order,
+        window_days,
+        coalesce(
+            stage_at <= cast($as_of as timestamp)
+            and epoch(stage_at) - epoch(registered_at) <= window_days * 86400,
+            false
+        ) as has_reached,
+        epoch(cast(cohort_week as timestamp)) + (7 + window_days) * 86400
+            <= epoch(cast($as_of as timestamp)) as is_mature
+    from candidate_stages
+),
+
+with_previous as (
+    select
+        *,
+        -- Reached the previous stage within that stage's own (shorter or equal) window.
+        lag(has_reached) over (partition by candidate_id order by stage_order) as has_reached_previous
+    from flagged
+),
+
+by_stage as (
+    select
+        stage,
+        stage_order,
+        window_days,
+        count(case when is_mature then 1 end) as registrations,
+        count(case when is_mature and has_reached then 1 end) as candidates,
+        count(case when is_mature and has_reached_previous then 1 end) as previous_candidates,
+        count(case when is_mature and has_reached_previous and has_reached then 1 end) as candidates_from_previous,
+        count(case when not is_mature then 1 end) as excluded_registrations,
+        count(distinct case when not is_mature then cohort_week end) as excluded_cohorts
+    from with_previous
+    group by 1, 2, 3
+)
+
+select
+    s.stage,
+    s.stage_order,
+    s.window_days,
+    coalesce(b.registrations, 0) as registrations,
+    coalesce(b.candidates, 0) as candidates,
+    coalesce(b.previous_candidates, 0) as previous_candidates,
+    coalesce(b.candidates_from_previous, 0) as candidates_from_previous,
+    coalesce(b.excluded_registrations, 0) as excluded_registrations,
+    coalesce(b.excluded_cohorts, 0) as excluded_cohorts,
+    s.stage = 'registered' or p.stage is not null as has_data
+from stages as s
+left join by_stage as b on b.stage = s.stage
+left join present_stages as p on p.stage = s.stage
+order by s.stage_order

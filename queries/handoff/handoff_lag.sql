@@ -1,0 +1,68 @@
+-- Handoff lag (連携スピード) and live transfers: meeting_held - first_contact for candidates with
+-- both, the meeting held within the meeting window of registration. A lag up to
+-- $live_transfer_minutes is a live transfer (the handler passes the call to the advisor).
+-- One row per (cohort week, group value, maturity); with $by_week false the weeks fold into one row
+-- per (group value, maturity) so the headline median runs over mature cohorts only.
+-- Parameters:
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $meeting_window_days     meetings counted when held within this many days of registration
+--   $live_transfer_minutes   live-transfer threshold
+--   $by_week                 true: one row per cohort week; false: weeks folded (cohort_week is null)
+--   $group_by                optional breakdown: 'team' | 'channel' | 'handler' | 'advisor' | null
+-- is_mature: cohort week start + 7 days + meeting window <= as_of.
+with funnel as (
+    select * from candidate_funnel
+),
+
+in_scope as (
+    select f.*
+    from funnel as f
+    where f.registered_at <= cast($as_of as timestamp)
+      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+      and (cast($team as varchar) is null or f.team = cast($team as varchar))
+      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+),
+
+handoffs as (
+    select
+        cohort_week,
+        case cast($group_by as varchar)
+            when 'team' then team
+            when 'channel' then channel
+            when 'handler' then first_contact_by
+            when 'advisor' then meeting_advisor_id
+        end as group_value,
+        (epoch(meeting_held_at) - epoch(first_contact_at)) / 60.0 as lag_minutes,
+        epoch(cast(cohort_week as timestamp)) + (7 + cast($meeting_window_days as double)) * 86400
+            <= epoch(cast($as_of as timestamp)) as is_mature
+    from in_scope
+    where meeting_held_at <= cast($as_of as timestamp)
+      and meeting_held_at >= first_contact_at
+      and epoch(meeting_held_at) - epoch(registered_at) <= cast($meeting_window_days as double) * 86400
+),
+
+grouped as (
+    select
+        case when cast($by_week as boolean) then cohort_week end as cohort_week,
+        group_value,
+        is_mature,
+        cohort_week as member_week,
+        lag_minutes
+    from handoffs
+)
+
+select
+    cohort_week,
+    group_value,
+    is_mature,
+    count(distinct member_week) as cohorts,
+    count(*) as handoffs,
+    count(case when lag_minutes <= cast($live_transfer_minutes as double) then 1 end) as live_transfers,
+    quantile_cont(lag_minutes, 0.5) as median_lag_minutes,
+    quantile_cont(lag_minutes, 0.9) as p90_lag_minutes
+from grouped
+group by 1, 2, 3
+order by 1, 2, 3

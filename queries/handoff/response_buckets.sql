@@ -1,0 +1,85 @@
+-- Response-time distribution: one row per (cohort week, bucket).
+-- Buckets (metrics.md): 0 <= $bound_1, 1 <= $bound_2, 2 <= $bound_3, 3 <= $bound_4 minutes,
+-- 4 later but within the window, 5 not contacted within the window. Python names them.
+-- Parameters:
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $window_days                      the response window (later contacts count as not contacted)
+--   $bound_1, $bound_2, $bound_3, $bound_4   bucket upper bounds in minutes (Settings.response_bucket_minutes)
+--   $basis                            'wall' (clock minutes) | 'business' (business minutes)
+--   $calendar                         business-hours calendar key in business_days
+-- is_mature: cohort week start + 7 days + window <= as_of.
+with funnel as (
+    select * from candidate_funnel
+),
+
+calendar as (
+    select day, is_open, open_minute, close_minute, cum_minutes_before
+    from business_days
+    where calendar = cast($calendar as varchar)
+),
+
+in_scope as (
+    select f.*
+    from funnel as f
+    where f.registered_at <= cast($as_of as timestamp)
+      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+      and (cast($team as varchar) is null or f.team = cast($team as varchar))
+      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+),
+
+responses as (
+    select
+        cohort_week,
+        registered_at,
+        case
+            when first_contact_at <= cast($as_of as timestamp)
+             and epoch(first_contact_at) - epoch(registered_at) <= cast($window_days as double) * 86400
+                then first_contact_at
+        end as contact_at
+    from in_scope
+),
+
+clocked as (
+    -- Business clock = business minutes before the day + the open minutes elapsed that day.
+    select
+        r.*,
+        case when cast($basis as varchar) = 'business' then
+            (ca.cum_minutes_before + case when ca.is_open then least(greatest(
+                (epoch(r.contact_at) - epoch(cast(cast(r.contact_at as date) as timestamp))) / 60.0 - ca.open_minute, 0),
+                ca.close_minute - ca.open_minute) else 0 end)
+            - (ra.cum_minutes_before + case when ra.is_open then least(greatest(
+                (epoch(r.registered_at) - epoch(cast(cast(r.registered_at as date) as timestamp))) / 60.0 - ra.open_minute, 0),
+                ra.close_minute - ra.open_minute) else 0 end)
+        else (epoch(r.contact_at) - epoch(r.registered_at)) / 60.0
+        end as minutes
+    from responses as r
+    left join calendar as ra on ra.day = cast(r.registered_at as date)
+    left join calendar as ca on ca.day = cast(r.contact_at as date)
+),
+
+bucketed as (
+    select
+        cohort_week,
+        case
+            when contact_at is null then 5
+            when minutes <= cast($bound_1 as double) then 0
+            when minutes <= cast($bound_2 as double) then 1
+            when minutes <= cast($bound_3 as double) then 2
+            when minutes <= cast($bound_4 as double) then 3
+            else 4
+        end as bucket
+    from clocked
+)
+
+select
+    cohort_week,
+    bucket,
+    count(*) as registrations,
+    epoch(cast(cohort_week as timestamp)) + (7 + cast($window_days as double)) * 86400
+        <= epoch(cast($as_of as timestamp)) as is_mature
+from bucketed
+group by 1, 2
+order by 1, 2

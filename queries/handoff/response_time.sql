@@ -1,0 +1,98 @@
+-- Response time (first contact - registration): median and p90, on the wall clock and in business
+-- minutes (the agency's open hours, Japanese public holidays excluded; dashboard/business_hours.py).
+-- One row per (cohort week, group value, maturity); with $by_week false every week folds into one
+-- row per (group value, maturity), which is how the headline gets an exact median over the mature
+-- cohorts only (quantiles cannot be added up afterwards).
+-- Parameters:
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $window_days   first contacts later than this are "not contacted" and left out of the quantiles
+--   $calendar      business-hours calendar key in business_days
+--   $by_week       true: one row per cohort week; false: weeks folded (cohort_week is null)
+--   $group_by      optional breakdown: 'team' | 'channel' | 'handler' | 'advisor' | null
+-- registrations counts everyone; contacted those with a first contact within the window, over whom
+-- the quantiles run. is_mature: cohort week start + 7 days + window <= as_of.
+with funnel as (
+    select * from candidate_funnel
+),
+
+calendar as (
+    select day, is_open, open_minute, close_minute, cum_minutes_before
+    from business_days
+    where calendar = cast($calendar as varchar)
+),
+
+in_scope as (
+    select f.*
+    from funnel as f
+    where f.registered_at <= cast($as_of as timestamp)
+      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+      and (cast($team as varchar) is null or f.team = cast($team as varchar))
+      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+),
+
+responses as (
+    select
+        cohort_week,
+        case cast($group_by as varchar)
+            when 'team' then team
+            when 'channel' then channel
+            when 'handler' then first_contact_by
+            when 'advisor' then meeting_advisor_id
+        end as group_value,
+        registered_at,
+        case
+            when first_contact_at <= cast($as_of as timestamp)
+             and epoch(first_contact_at) - epoch(registered_at) <= cast($window_days as double) * 86400
+                then first_contact_at
+        end as contact_at,
+        epoch(cast(cohort_week as timestamp)) + (7 + cast($window_days as double)) * 86400
+            <= epoch(cast($as_of as timestamp)) as is_mature
+    from in_scope
+),
+
+clocked as (
+    -- Business clock = business minutes before the day + the open minutes elapsed that day.
+    select
+        r.*,
+        (epoch(r.contact_at) - epoch(r.registered_at)) / 60.0 as response_minutes,
+        (ca.cum_minutes_before + case when ca.is_open then least(greatest(
+            (epoch(r.contact_at) - epoch(cast(cast(r.contact_at as date) as timestamp))) / 60.0 - ca.open_minute, 0),
+            ca.close_minute - ca.open_minute) else 0 end)
+        - (ra.cum_minutes_before + case when ra.is_open then least(greatest(
+            (epoch(r.registered_at) - epoch(cast(cast(r.registered_at as date) as timestamp))) / 60.0 - ra.open_minute, 0),
+            ra.close_minute - ra.open_minute) else 0 end)
+            as response_business_minutes
+    from responses as r
+    left join calendar as ra on ra.day = cast(r.registered_at as date)
+    left join calendar as ca on ca.day = cast(r.contact_at as date)
+),
+
+grouped as (
+    select
+        case when cast($by_week as boolean) then cohort_week end as cohort_week,
+        group_value,
+        is_mature,
+        cohort_week as member_week,
+        contact_at,
+        response_minutes,
+        response_business_minutes
+    from clocked
+)
+
+select
+    cohort_week,
+    group_value,
+    is_mature,
+    count(distinct member_week) as cohorts,
+    count(*) as registrations,
+    count(contact_at) as contacted,
+    quantile_cont(response_minutes, 0.5) as median_minutes,
+    quantile_cont(response_minutes, 0.9) as p90_minutes,
+    quantile_cont(response_business_minutes, 0.5) as median_business_minutes,
+    quantile_cont(response_business_minutes, 0.9) as p90_business_minutes
+from grouped
+group by 1, 2, 3
+order by 1, 2, 3
