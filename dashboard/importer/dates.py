@@ -186,27 +186,38 @@ def parse_datetimes(values, missing_values=("",), con: duckdb.DuckDBPyConnection
     con = con or duckdb.connect()
     try:
         con.register("_dates_in", pa.table({"v": arr}))
-        out = con.execute(
+        out = con.sql(
             """
             with cleaned as (
-                select trim(translate(v, $full, $half)) as w from _dates_in
+                -- translate() is costly: only cells with non-ASCII characters need it.
+                select trim(case when strlen(v) <> length(v) then translate(v, $full, $half) else v end) as w
+                from _dates_in
+            ),
+
+            parsed as (
+                select
+                    w,
+                    (w is null or list_contains($missing, w)) as is_missing,
+                    coalesce(
+                        try_strptime(w, $formats),
+                        case
+                            when regexp_full_match(w, '\\d{5}(\\.\\d+)?')
+                                and cast(w as double) >= $smin and cast(w as double) < $smax
+                            then timestamp '1899-12-30'
+                                + to_microseconds(cast(round(cast(w as double) * 86400000000) as bigint))
+                        end
+                    ) as ts
+                from cleaned
             )
+
             select
-                w,
-                (w is null or list_contains($missing, w)) as is_missing,
-                coalesce(
-                    try_strptime(w, $formats),
-                    case
-                        when regexp_full_match(w, '\\d{5}(\\.\\d+)?')
-                            and try_cast(w as double) >= $smin and try_cast(w as double) < $smax
-                        then timestamp '1899-12-30'
-                            + to_microseconds(cast(round(cast(w as double) * 86400000000) as bigint))
-                    end
-                ) as ts,
-                contains(w, ':') or (regexp_full_match(w, '\\d{5}\\.\\d+') and try_cast(w as double) <> floor(try_cast(w as double))) as has_time
-            from cleaned
+                ts,
+                is_missing,
+                contains(w, ':') or (regexp_full_match(w, '\\d{5}\\.\\d*[1-9]\\d*')) as has_time,
+                case when ts is null and not is_missing then w end as leftover
+            from parsed
             """,
-            {
+            params={
                 "full": _FULL,
                 "half": _HALF,
                 "missing": [m.strip() for m in missing_values],
@@ -214,7 +225,7 @@ def parse_datetimes(values, missing_values=("",), con: duckdb.DuckDBPyConnection
                 "smin": float(SERIAL_MIN),
                 "smax": float(SERIAL_MAX),
             },
-        ).arrow()
+        ).to_arrow_table()
         con.unregister("_dates_in")
     finally:
         if own:
@@ -228,7 +239,7 @@ def parse_datetimes(values, missing_values=("",), con: duckdb.DuckDBPyConnection
     leftover = ts.isna() & ~is_missing
     bad = pd.Series(np.zeros(len(ts), dtype=bool))
     if leftover.any():
-        words = pd.Series(out.column("w").to_pandas())[leftover]
+        words = pd.Series(out.column("leftover").to_pandas())[leftover]
         cache = {w: parse_one(w) for w in words.unique()}
         parsed = words.map(cache)
         slow_ts = parsed.map(lambda p: p[0])

@@ -1,0 +1,726 @@
+"""From a ``RawTable`` and a ``Profile`` to canonical rows and rejections, without writing.
+
+``propose_profile`` guesses a profile from header aliases; ``prepare`` applies a profile: drops
+personal data, parses dates and numbers in bulk, and decides for every row whether it is kept and,
+if not, why. ``validate`` is the same for the upload page (a preview that never raises).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from dashboard import i18n
+from dashboard.importer import aliases as al
+from dashboard.importer.dates import ParsedDates, normalise, parse_datetimes, parse_numbers
+from dashboard.importer.profile import Profile, ProfileError, StageSpec, attribute_name, load_profile
+from dashboard.importer.reader import RawTable
+
+HANDLER_STAGES = ("first_contact", "meeting_booked")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_PHONE_STRONG = re.compile(
+    r"^(?:(?:\+81|0)\d{1,4}[-(]?\d{1,4}[-)]?\d{3,4}|[1-9]\d{0,3}-\d{1,4}-\d{3,4}|[5789]0\d{8})$"
+)
+_PHONE_WEAK = re.compile(r"^[1-9]\d{8}$")  # landline that lost its leading zero in Excel
+PII_SAMPLE = 2000
+
+
+class ImportRefused(Exception):
+    """A refused file: nothing was written. ``str(e)`` is one line naming the file and the problem
+    (in the current UI language); ``message(lang)`` gives it in a chosen language."""
+
+    def __init__(self, code: str, file_name: str, **params):
+        self.code = code
+        self.file_name = file_name
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        # A parameter may be a function of the language (e.g. reasons listed in the message).
+        params = {k: v(lang or i18n.language()) if callable(v) else v for k, v in self.params.items()}
+        return i18n.t(f"import_refuse.{self.code}", lang, file=self.file_name, **params)
+
+    def __str__(self) -> str:
+        return self.message(i18n.language())
+
+
+@dataclass
+class Note:
+    key: str
+    params: dict = field(default_factory=dict)
+
+    def text(self, lang: str | None = None) -> str:
+        return i18n.t(f"import_note.{self.key}", lang, **self.params)
+
+
+@dataclass
+class Preview:
+    """What an import would write: canonical frames, rejections, dropped and unused columns."""
+
+    raw: RawTable
+    profile: Profile
+    kind: str
+    rows_read: int
+    candidates: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    staff: pd.DataFrame | None = None
+    activities: pd.DataFrame | None = None
+    attr_types: dict[str, str] = field(default_factory=dict)
+    attr_sources: dict[str, str] = field(default_factory=dict)
+    rejections: pd.DataFrame | None = None
+    rows_rejected: int = 0
+    dropped: dict[str, str] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    date_range: tuple = (None, None)
+    refused: str | None = None
+
+    @property
+    def rows_accepted(self) -> int:
+        return self.rows_read - self.rows_rejected
+
+    @property
+    def rejected_by_reason(self) -> dict[str, int]:
+        if self.rejections is None or self.rejections.empty:
+            return {}
+        return {str(k): int(v) for k, v in self.rejections["reason_code"].value_counts().sort_index().items()}
+
+
+# -- proposing a profile --------------------------------------------------------------------------
+
+def propose_profile(raw: RawTable, kind: str | None = None, name: str | None = None) -> Profile:
+    """A profile for ``raw`` from header aliases: canonical columns, stages and their staff,
+    known attributes; for event logs, status values that name a stage without doubt."""
+    kind = kind or raw.kind_guess or "candidates"
+    headers = list(raw.df.columns)
+    pii = {h for h in headers if al.is_pii_header(h)}
+    taken: set[str] = set()
+
+    def first(aliases_: tuple[str, ...], exclude=()) -> str | None:
+        keys = [al.norm_header(a) for a in aliases_]
+        for key in keys:  # alias order is preference order
+            for h in headers:
+                if h not in taken and h not in exclude and al.norm_header(h) == key:
+                    return h
+        return None
+
+    columns: dict[str, str] = {}
+    stages: dict[str, StageSpec] = {}
+    for canonical, aliases_ in al.COLUMNS[kind].items():
+        if kind == "events" and canonical in ("staff_id", "scheduled_for", "occurred_at"):
+            continue  # decided below, once we know whether this is a log or a wide export
+        exclude = pii if not (kind == "staff" and canonical == "name") else ()
+        h = first(aliases_, exclude)
+        if h:
+            columns[canonical] = h
+            taken.add(h)
+    if kind == "events" and "stage" in columns:
+        for canonical in ("occurred_at", "staff_id", "scheduled_for"):
+            h = first(al.COLUMNS["events"][canonical], pii)
+            if h:
+                columns[canonical] = h
+                taken.add(h)
+    elif kind == "events":
+        columns.pop("stage", None)
+    if kind in ("candidates", "events") and "stage" not in columns:
+        stages = _propose_stages(headers, taken, pii)
+    stage_names = {}
+    if kind == "events" and "stage" in columns:
+        stage_names = _propose_stage_names(raw, columns["stage"])
+    attributes: dict[str, str] = {}
+    if kind == "candidates":
+        names: set[str] = set()
+        for h in headers:
+            if h in taken or h in pii:
+                continue
+            if al.lookup(al.ATTRIBUTES, h):
+                attr = attribute_name(h, names)
+                attributes[attr] = h
+                names.add(attr)
+    return Profile(
+        name=name or f"{raw.file_name} ({kind})", kind=kind, columns=columns, stages=stages,
+        attributes=attributes, stage_names=stage_names, file=raw.file_name or None,
+    )
+
+
+def _propose_stages(headers: list[str], taken: set[str], pii: set[str]) -> dict[str, StageSpec]:
+    by_key: dict[str, str] = {}
+    for h in headers:
+        if h not in taken and h not in pii:
+            by_key.setdefault(al.norm_header(h), h)
+
+    def find(aliases_: tuple[str, ...]) -> str | None:
+        for a in aliases_:
+            h = by_key.get(al.norm_header(a))
+            if h:
+                return h
+        return None
+
+    advisor = find(al.ADVISOR)
+    stages: dict[str, StageSpec] = {}
+    for stage in al.STAGES:
+        at = find(al.STAGE_AT[stage])
+        if not at:
+            continue
+        if stage == "first_contact":
+            staff = find(al.STAGE_STAFF["first_contact"])
+        elif stage == "meeting_booked":
+            staff = find(al.STAGE_STAFF["meeting_booked"]) or advisor
+        else:
+            staff = advisor
+        scheduled = find(al.SCHEDULED_FOR) if stage == "meeting_booked" else None
+        stages[stage] = StageSpec(at=at, staff=staff, scheduled_for=scheduled)
+    return stages
+
+
+def _propose_stage_names(raw: RawTable, header: str) -> dict[str, str]:
+    values = raw.df[header].dropna().astype(str).str.strip().unique()
+    out = {}
+    for v in values[:1000]:
+        stage = al.STAGE_NAMES.get(al.norm_status(v))
+        if v and stage:
+            out[str(v)] = stage
+    return out
+
+
+# -- personal data --------------------------------------------------------------------------------
+
+def find_personal_columns(raw: RawTable, profile: Profile) -> dict[str, str]:
+    """Header -> why it is personal data of a job seeker (``alias``, ``email`` or ``phone``).
+    Staff columns are exempt: staff are the subject of the dashboard."""
+    exempt = profile.staff_headers()
+    missing = set(profile.missing_values)
+    found: dict[str, str] = {}
+    for h in raw.df.columns:
+        if h in exempt:
+            continue
+        if al.is_pii_header(h):
+            found[h] = "alias"
+            continue
+        why = _pii_by_content(raw.df[h], missing)
+        if why:
+            found[h] = why
+    return found
+
+
+def _pii_by_content(col: pd.Series, missing: set[str]) -> str | None:
+    values = col.head(PII_SAMPLE * 5).dropna().astype(str).str.strip()
+    values = values[~values.isin(missing)].head(PII_SAMPLE)
+    if values.empty:
+        return None
+    n = len(values)
+    if values.str.contains("@", regex=False).sum() * 2 > n:
+        if values.map(lambda v: bool(_EMAIL.match(v))).sum() * 2 > n:
+            return "email"
+    if values.str.len().max() > 40:
+        return None
+    compact = values.map(lambda v: re.sub(r"[\s]", "", normalise(v)))
+    strong = compact.map(lambda v: bool(_PHONE_STRONG.match(v)))
+    weak = compact.map(lambda v: bool(_PHONE_WEAK.match(v)))
+    if strong.any() and (strong | weak).sum() * 2 > n:
+        return "phone"
+    return None
+
+
+# -- applying a profile ---------------------------------------------------------------------------
+
+def validate(raw: RawTable, profile: Profile | None = None, con: duckdb.DuckDBPyConnection | None = None) -> Preview:
+    """Preview an import without writing (for live validation): never raises for a bad file or
+    profile; ``preview.refused`` then holds the one-line reason."""
+    try:
+        return prepare(raw, profile, con)
+    except ImportRefused as exc:
+        prof = profile if isinstance(profile, Profile) else propose_profile(raw)
+        return Preview(raw=raw, profile=prof, kind=prof.kind, rows_read=raw.n_rows, refused=str(exc))
+
+
+def prepare(raw: RawTable, profile: Profile | str | None = None, con: duckdb.DuckDBPyConnection | None = None) -> Preview:
+    """Apply ``profile`` (None: proposed) to ``raw``. With ``con``, candidates referenced by events
+    and activities are checked against the store. Raises ``ImportRefused``."""
+    try:
+        profile = load_profile(profile)
+    except ProfileError as exc:
+        raise ImportRefused("bad_profile", raw.file_name, detail=str(exc)) from None
+    except OSError as exc:
+        raise ImportRefused("bad_profile", raw.file_name, detail=str(exc)) from None
+    if profile is None:
+        profile = propose_profile(raw)
+    elif not profile.columns and not profile.stages:
+        # A profile that only names the kind: complete it from the headers.
+        proposed = propose_profile(raw, kind=profile.kind, name=profile.name)
+        profile = proposed.with_(drop=profile.drop, missing_values=profile.missing_values,
+                                 pseudonymise_staff=profile.pseudonymise_staff,
+                                 stage_names=profile.stage_names or proposed.stage_names)
+    if raw.n_rows == 0:
+        raise ImportRefused("header_only", raw.file_name)
+    builder = _Builder(raw, profile, con)
+    return builder.run()
+
+
+class _Builder:
+    def __init__(self, raw: RawTable, profile: Profile, con):
+        self.raw = raw
+        self.df = raw.df
+        self.n = len(raw.df)
+        self.con = con
+        self.notes: list[Note] = []
+        self.missing = [m.strip() for m in profile.missing_values]
+        self.profile = self._resolve(profile)
+        self.kind = self.profile.kind
+        self.bad_row = np.zeros(self.n, dtype=bool)
+        self.rejects: list[pd.DataFrame] = []
+        self._scratch = duckdb.connect()
+
+    # profile against the file's headers
+    def _resolve(self, profile: Profile) -> Profile:
+        headers = set(self.df.columns)
+        file = self.raw.file_name
+        self.dropped = {h: why for h, why in find_personal_columns(self.raw, profile).items()}
+        for h in profile.drop:
+            if h in headers and h not in self.dropped:
+                self.dropped[h] = "profile"
+        columns = {}
+        for key, h in profile.columns.items():
+            if h in headers and h not in self.dropped:
+                columns[key] = h
+            elif h in self.dropped and key in al.REQUIRED[profile.kind]:
+                why = self.dropped[h]
+                raise ImportRefused("pii_required", file, column=key, header=h,
+                                    why=lambda lang: i18n.t(f"import_drop.{why}", lang))
+            elif key in al.REQUIRED[profile.kind] or (key in ("stage", "occurred_at") and not profile.stages):
+                raise ImportRefused("missing_profile_column", file, column=key, header=h)
+            else:
+                self.notes.append(Note("optional_missing", {"key": f"columns.{key}", "header": h}))
+        required = list(al.REQUIRED[profile.kind])
+        if profile.kind == "events" and not profile.stages:
+            required += ["stage", "occurred_at"]
+        for key in required:
+            if key not in columns:
+                examples = ", ".join(al.COLUMNS[profile.kind].get(key, ())[:3]) or key
+                raise ImportRefused("missing_column", file, column=key, examples=examples)
+        stages = {}
+        for stage, spec in profile.stages.items():
+            if spec.at not in headers or spec.at in self.dropped:
+                self.notes.append(Note("optional_missing", {"key": f"stages.{stage}.at", "header": spec.at}))
+                continue
+            staff, sched = spec.staff, spec.scheduled_for
+            if staff and staff not in headers:
+                self.notes.append(Note("optional_missing", {"key": f"stages.{stage}.staff", "header": staff}))
+                staff = None
+            if sched and (sched not in headers or sched in self.dropped):
+                self.notes.append(Note("optional_missing", {"key": f"stages.{stage}.scheduled_for", "header": sched}))
+                sched = None
+            stages[stage] = StageSpec(spec.at, staff, sched)
+        if profile.kind == "events" and "stage" not in columns and not stages:
+            raise ImportRefused("missing_column", file, column="stage / occurred_at",
+                                examples=", ".join(al.STAGE_AT["recommended"][:2] + al.COLUMNS["events"]["stage"][:2]))
+        attributes = {}
+        for attr, h in profile.attributes.items():
+            if h in headers and h not in self.dropped:
+                attributes[attr] = h
+            elif h not in headers:
+                self.notes.append(Note("optional_missing", {"key": f"attributes.{attr}", "header": h}))
+        resolved = profile.with_(columns=columns, stages=stages, attributes=attributes)
+        used = resolved.source_headers() | set(self.dropped)
+        self.unmapped = []
+        taken = set(attributes)
+        for h in self.df.columns:
+            if h in used:
+                continue
+            if profile.kind == "candidates":
+                # Other non-personal columns are kept as candidate attributes.
+                attr = attribute_name(h, taken)
+                taken.add(attr)
+                attributes[attr] = h
+            else:
+                self.unmapped.append(h)
+        return resolved.with_(attributes=attributes)
+
+    # helpers
+    def text(self, header: str | None) -> pd.Series:
+        """The column's cells stripped, missing values as NA (names untouched: no NFKC)."""
+        if header is None:
+            return pd.Series(pd.NA, index=self.df.index, dtype="str")
+        s = self.df[header].str.strip()
+        return s.where(~s.isin(self.missing))
+
+    def dates(self, header: str) -> ParsedDates:
+        return parse_datetimes(self.df[header], self.missing, con=self._scratch)
+
+    def staff_values(self, header: str | None) -> pd.Series:
+        s = self.text(header)
+        if header and self.profile.pseudonymise_staff:
+            uniq = {v: "staff_" + hashlib.sha256(v.encode("utf-8")).hexdigest()[:10] for v in s.dropna().unique()}
+            s = s.map(uniq, na_action="ignore")
+        return s
+
+    def reject(self, mask, column: str | None, reason: str, *, whole_row: bool = True, value=None, **extra):
+        mask = np.asarray(mask, dtype=bool)
+        if whole_row:
+            mask = mask & ~self.bad_row
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        if value is None:
+            value = self.df[column].to_numpy()[idx] if column else np.full(len(idx), "", dtype=object)
+        frame = pd.DataFrame({"idx": idx, "column_name": column, "value": value, "reason_code": reason})
+        for k, v in extra.items():
+            frame[k] = v
+        self.rejects.append(frame)
+        if whole_row:
+            self.bad_row |= mask
+
+    def reject_date_column(self, parsed: ParsedDates, header: str, required: bool):
+        self.reject(parsed.bad.to_numpy(), header, "bad_date")
+        if required:
+            self.reject((parsed.values.isna() & ~parsed.bad).to_numpy(), header, "missing_date")
+
+    def reject_missing_ids(self, ids: pd.Series, header: str):
+        if self.raw.malformed_rows:
+            mask = np.zeros(self.n, dtype=bool)
+            mask[[r - 1 for r in self.raw.malformed_rows if 0 < r <= self.n]] = True
+            self.reject(mask, None, "malformed_row")
+        self.reject(ids.isna().to_numpy(), header, "missing_id")
+
+    # kinds
+    def run(self) -> Preview:
+        builder = getattr(self, f"_build_{self.kind}")
+        frames = builder()
+        preview = Preview(
+            raw=self.raw, profile=self.profile, kind=self.kind, rows_read=self.n,
+            dropped=self.dropped, unmapped=self.unmapped, notes=self.notes, **frames,
+        )
+        preview.rejections = self._rejections()
+        preview.rows_rejected = int(self.bad_row.sum())
+        preview.date_range = self._date_range(preview)
+        if self.profile.pseudonymise_staff:
+            self.notes.append(Note("pseudonymised"))
+        self._scratch.close()
+        if preview.rows_accepted == 0:
+            counts = preview.rejected_by_reason
+            first = preview.rejections.iloc[0].to_dict() if not preview.rejections.empty else None
+
+            def reasons(lang):
+                return ", ".join(f"{i18n.t(f'import_reason.{k}', lang)} {v}" for k, v in counts.items())
+
+            def first_reason(lang):
+                if first is None:
+                    return ""
+                return reason_text(first["reason_code"], first["row_number"], first["column_name"],
+                                   first["value"], lang, **first.get("extra", {}))
+
+            raise ImportRefused("no_rows", self.raw.file_name, n=self.n, reasons=reasons, first=first_reason)
+        return preview
+
+    def _build_candidates(self) -> dict:
+        p = self.profile
+        id_col, reg_col = p.columns["candidate_id"], p.columns["registered_at"]
+        ids = self.text(id_col)
+        self.reject_missing_ids(ids, id_col)
+        reg = self.dates(reg_col)
+        self.reject_date_column(reg, reg_col, required=True)
+        stage_dates = {}
+        for stage, spec in p.stages.items():
+            stage_dates[stage] = self.dates(spec.at)
+            self.reject_date_column(stage_dates[stage], spec.at, required=False)
+            if spec.scheduled_for:
+                sched = self.dates(spec.scheduled_for)
+                self.reject_date_column(sched, spec.scheduled_for, required=False)
+                stage_dates[stage + ":scheduled"] = sched
+        self._reject_duplicates(ids, id_col)
+        keep = ~self.bad_row
+        cand = pd.DataFrame({
+            "candidate_id": ids[keep].astype("str"),
+            "registered_at": reg.values[keep],
+        })
+        for key in ("channel", "form_version"):
+            cand[key] = self.text(p.columns.get(key))[keep].astype("str")
+        attr_types, attr_sources = {}, {}
+        existing = _existing_attribute_types(self.con)
+        for attr, header in p.attributes.items():
+            values = self.text(header)[keep]
+            numbers, bad = parse_numbers(values, self.missing)
+            dtype = existing.get(attr)
+            if dtype is None:
+                dtype = "DOUBLE" if numbers.notna().any() and not bad.any() else "VARCHAR"
+            if dtype == "DOUBLE":
+                if bad.any():
+                    self.notes.append(Note("bad_numbers", {"column": header, "n": int(bad.sum())}))
+                cand[attr] = numbers.to_numpy()
+            else:
+                cand[attr] = values.astype("str").to_numpy()
+            attr_types[attr], attr_sources[attr] = dtype, header
+        cand = cand.reset_index(drop=True)
+        events = self._wide_events(ids, reg.values, stage_dates, keep)
+        return {"candidates": cand, "events": events, "attr_types": attr_types, "attr_sources": attr_sources}
+
+    def _reject_duplicates(self, ids: pd.Series, header: str):
+        ok = ~self.bad_row
+        s = ids[ok]
+        dup = s.duplicated(keep="last")
+        if not dup.any():
+            return
+        last_row = pd.Series(s.index, index=s.index).groupby(s.to_numpy()).transform("last") + 1
+        mask = np.zeros(self.n, dtype=bool)
+        mask[s.index[dup.to_numpy()]] = True
+        other = last_row[dup.to_numpy()].to_numpy()
+        self.reject(mask, header, "duplicate_id", other=other)
+
+    def _wide_events(self, ids, registered, stage_dates, keep) -> pd.DataFrame:
+        """Unpivot the stage columns of the kept rows into events (one per filled stage cell)."""
+        p = self.profile
+        parts = []
+        for stage, spec in p.stages.items():
+            parsed = stage_dates[stage]
+            m = keep & parsed.values.notna().to_numpy()
+            if not m.any():
+                continue
+            sched = stage_dates.get(stage + ":scheduled")
+            part = pd.DataFrame({
+                "candidate_id": ids[m].astype("str"),
+                "stage": stage,
+                "occurred_at": parsed.values[m],
+                "staff_id": self.staff_values(spec.staff)[m].astype("str"),
+                "scheduled_for": sched.values[m] if sched is not None else pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")[m],
+                "has_time": parsed.has_time[m],
+                "registered_at": registered[m] if registered is not None else pd.NaT,
+                "idx": np.flatnonzero(m),
+                "column_name": spec.at,
+            })
+            parts.append(part)
+        if not parts:
+            return _empty_events()
+        events = pd.concat(parts, ignore_index=True)
+        return self._check_event_times(events)
+
+    def _check_event_times(self, events: pd.DataFrame, whole_row: bool = False) -> pd.DataFrame:
+        """Reject steps dated before the registration; a date-only step on the registration day
+        is not "before": it is placed at the registration time. In a wide export only the step is
+        dropped (the row's other steps stay); in an event log the step is the row (``whole_row``)."""
+        reg = events["registered_at"]
+        occ = events["occurred_at"]
+        same_day = (~events["has_time"]) & (occ.dt.normalize() == reg.dt.normalize()) & (occ < reg)
+        if same_day.any():
+            events.loc[same_day, "occurred_at"] = reg[same_day]
+            self.notes.append(Note("clamped", {"n": int(same_day.sum())}))
+        before = (events["occurred_at"] < reg).fillna(False).to_numpy()
+        if before.any():
+            b = events[before]
+            for column, grp in b.groupby("column_name", sort=False):
+                mask = np.zeros(self.n, dtype=bool)
+                mask[grp["idx"].to_numpy()] = True
+                # one row can have several early steps in one column only in event logs
+                order = np.argsort(grp["idx"].to_numpy(), kind="stable")
+                g = grp.iloc[order].drop_duplicates("idx")
+                self.rejects.append(pd.DataFrame({
+                    "idx": g["idx"].to_numpy(), "column_name": column,
+                    "value": self.df[column].to_numpy()[g["idx"].to_numpy()],
+                    "reason_code": "before_registration",
+                    "registered": [i18n.fmt_datetime(r, "ja") for r in g["registered_at"]],
+                }))
+                if whole_row:
+                    self.bad_row |= mask
+            events = events[~before]
+        events = events.drop_duplicates(["candidate_id", "stage", "occurred_at"], keep="last")
+        return events[["candidate_id", "stage", "occurred_at", "staff_id", "scheduled_for"]].reset_index(drop=True)
+
+    def _registered_in_store(self, ids: pd.Series) -> pd.Series | None:
+        """registered_at of each id from the store (NaT: unknown candidate); None without a store."""
+        if self.con is None:
+            self.notes.append(Note("no_store"))
+            return None
+        uniq = pa.table({"candidate_id": pa.array(ids.dropna().unique().astype(str), type=pa.large_string())})
+        cur = self.con.cursor()
+        try:
+            cur.register("_import_ids", uniq)
+            found = cur.execute(
+                "select i.candidate_id, c.registered_at from _import_ids as i "
+                "join candidates as c on c.candidate_id = i.candidate_id"
+            ).df()
+            cur.unregister("_import_ids")
+        finally:
+            cur.close()
+        lookup = pd.Series(found["registered_at"].to_numpy(dtype="datetime64[us]"), index=found["candidate_id"].to_numpy())
+        return pd.Series(ids.map(lookup).to_numpy(dtype="datetime64[us]"), index=ids.index)
+
+    def _reject_unknown(self, ids: pd.Series, header: str) -> pd.Series | None:
+        registered = self._registered_in_store(ids)
+        if registered is None:
+            return None
+        self.reject((registered.isna() & ids.notna()).to_numpy(), header, "unknown_candidate")
+        return registered
+
+    def _build_events(self) -> dict:
+        p = self.profile
+        id_col = p.columns["candidate_id"]
+        ids = self.text(id_col)
+        self.reject_missing_ids(ids, id_col)
+        if p.stages:
+            stage_dates = {}
+            for stage, spec in p.stages.items():
+                stage_dates[stage] = self.dates(spec.at)
+                self.reject_date_column(stage_dates[stage], spec.at, required=False)
+                if spec.scheduled_for:
+                    sched = self.dates(spec.scheduled_for)
+                    self.reject_date_column(sched, spec.scheduled_for, required=False)
+                    stage_dates[stage + ":scheduled"] = sched
+            registered = self._reject_unknown(ids, id_col)
+            keep = ~self.bad_row
+            if registered is None:
+                registered = pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")
+            return {"events": self._wide_events(ids, registered, stage_dates, keep)}
+        # An event log: one row per step, its status value mapped through [stage_names].
+        stage_col, at_col = p.columns["stage"], p.columns["occurred_at"]
+        status = self.text(stage_col)
+        mapping = {str(k).strip(): v for k, v in p.stage_names.items()}
+        norm_mapping = {al.norm_status(k): v for k, v in p.stage_names.items()}
+        uniq = status.dropna().unique()
+        resolved = {v: mapping.get(v) or norm_mapping.get(al.norm_status(v)) for v in uniq}
+        stage = status.map(resolved, na_action="ignore")
+        occurred = self.dates(at_col)
+        self.reject_date_column(occurred, at_col, required=True)
+        unmapped = stage.isna()
+        self.reject(unmapped.to_numpy(), stage_col, "unmapped_stage")
+        values = sorted({v for v, s in resolved.items() if s is None})
+        if values:
+            shown = ", ".join(values[:20]) + (" ..." if len(values) > 20 else "")
+            self.notes.append(Note("unmapped_stages", {"values": shown}))
+        sched = None
+        if "scheduled_for" in p.columns:
+            sched = self.dates(p.columns["scheduled_for"])
+            self.reject_date_column(sched, p.columns["scheduled_for"], required=False)
+        registered = self._reject_unknown(ids, id_col)
+        keep = ~self.bad_row
+        if registered is None:
+            registered = pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")
+        events = pd.DataFrame({
+            "candidate_id": ids[keep].astype("str"),
+            "stage": stage[keep].astype("str"),
+            "occurred_at": occurred.values[keep],
+            "staff_id": self.staff_values(p.columns.get("staff_id"))[keep].astype("str"),
+            "scheduled_for": sched.values[keep] if sched is not None else pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")[keep],
+            "has_time": occurred.has_time[keep],
+            "registered_at": registered[keep],
+            "idx": np.flatnonzero(keep),
+            "column_name": at_col,
+        })
+        return {"events": self._check_event_times(events, whole_row=True)}
+
+    def _build_activities(self) -> dict:
+        p = self.profile
+        id_col, at_col = p.columns["candidate_id"], p.columns["started_at"]
+        ids = self.text(id_col)
+        self.reject_missing_ids(ids, id_col)
+        started = self.dates(at_col)
+        self.reject_date_column(started, at_col, required=True)
+        self._reject_unknown(ids, id_col)
+        keep = ~self.bad_row
+        minutes = pd.Series(np.nan, index=ids.index)
+        if "minutes" in p.columns:
+            minutes, bad = parse_numbers(self.text(p.columns["minutes"]), self.missing)
+            if bad[keep].any():
+                self.notes.append(Note("bad_numbers", {"column": p.columns["minutes"], "n": int(bad[keep].sum())}))
+        acts = pd.DataFrame({
+            "candidate_id": ids[keep].astype("str"),
+            "staff_id": self.staff_values(p.columns.get("staff_id"))[keep].astype("str"),
+            "started_at": started.values[keep],
+            "kind": self.text(p.columns.get("kind"))[keep].astype("str"),
+            "minutes": minutes[keep].astype("float64"),
+        }).drop_duplicates()
+        return {"activities": acts.reset_index(drop=True)}
+
+    def _build_staff(self) -> dict:
+        p = self.profile
+        name_col = p.columns["name"]
+        names = self.staff_values(name_col)
+        sid_col = p.columns.get("staff_id", name_col)
+        ids = self.staff_values(sid_col) if sid_col != name_col else names
+        self.reject_missing_ids(ids, sid_col)
+        started = None
+        if "started_on" in p.columns:
+            started = self.dates(p.columns["started_on"])
+            self.reject_date_column(started, p.columns["started_on"], required=False)
+        self._reject_duplicates(ids, sid_col)
+        keep = ~self.bad_row
+        roles = pd.Series(pd.NA, index=ids.index, dtype="str")
+        if "role" in p.columns:
+            raw_roles = self.text(p.columns["role"])
+            custom = {al.norm_header(k): v for k, v in p.role_names.items()}
+            uniq = raw_roles.dropna().unique()
+            resolved = {v: custom.get(al.norm_header(v)) or al.ROLE_VALUES.get(al.norm_header(v)) for v in uniq}
+            roles = raw_roles.map(resolved, na_action="ignore")
+            unknown = sorted({v for v, r in resolved.items() if r is None and v in set(raw_roles[keep].dropna())})
+            if unknown:
+                self.notes.append(Note("unknown_roles", {"values": ", ".join(unknown[:20])}))
+        staff = pd.DataFrame({
+            "staff_id": ids[keep].astype("str"),
+            "name": names[keep].astype("str"),
+            "role": roles[keep].astype("str"),
+            "team": self.text(p.columns.get("team"))[keep].astype("str"),
+            "started_on": (started.values[keep].dt.date if started is not None
+                           else pd.Series(pd.NaT, index=ids.index)[keep]),
+        })
+        return {"staff": staff.reset_index(drop=True)}
+
+    # rejections as rows of rejected_rows (without import_id)
+    def _rejections(self) -> pd.DataFrame:
+        cols = ["row_number", "column_name", "value", "reason_code", "reason", "raw_json"]
+        if not self.rejects:
+            return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row_number" else "str") for c in cols})
+        rej = pd.concat(self.rejects, ignore_index=True).sort_values("idx", kind="stable").reset_index(drop=True)
+        rej["row_number"] = rej["idx"].astype("int64") + 1
+        kept = [h for h in self.df.columns if h not in self.dropped]
+        rows = self.df.iloc[rej["idx"].to_numpy()][kept]
+        rej["raw_json"] = [
+            json.dumps({k: v for k, v in rec.items() if v not in ("", None)}, ensure_ascii=False)
+            for rec in rows.to_dict("records")
+        ]
+        rej["value"] = rej["value"].astype(object).where(rej["value"].notna(), "")
+        rej["reason"] = [
+            reason_text(rec["reason_code"], rec["row_number"], rec["column_name"], rec["value"], "en",
+                        other=rec.get("other"), registered=rec.get("registered"))
+            for rec in rej.to_dict("records")
+        ]
+        return rej[cols]
+
+    def _date_range(self, preview: Preview) -> tuple:
+        col = {"candidates": ("candidates", "registered_at"), "events": ("events", "occurred_at"),
+               "activities": ("activities", "started_at"), "staff": ("staff", "started_on")}[self.kind]
+        frame = getattr(preview, col[0])
+        if frame is None or frame.empty or frame[col[1]].isna().all():
+            return (None, None)
+        s = pd.to_datetime(frame[col[1]])
+        return (s.min().to_pydatetime(), s.max().to_pydatetime())
+
+
+def reason_text(code: str, row, column, value, lang: str = "en", **extra) -> str:
+    """The sentence a manager reads for one rejected cell (stored in rejected_rows.reason)."""
+    params = {"row": row, "column": column or "", "value": "" if value is None else value}
+    if code == "duplicate_id":
+        params["other"] = int(extra.get("other") or 0)
+    if code == "before_registration":
+        params["registered"] = extra.get("registered") or ""
+    return i18n.t(f"import_reject.{code}", lang, **params)
+
+
+def _existing_attribute_types(con) -> dict[str, str]:
+    if con is None:
+        return {}
+    from dashboard import store
+
+    return {name: ("DOUBLE" if dtype == "DOUBLE" else dtype) for name, dtype in store.attribute_columns(con).items()}
+
+
+def _empty_events() -> pd.DataFrame:
+    return pd.DataFrame({
+        "candidate_id": pd.Series([], dtype="str"), "stage": pd.Series([], dtype="str"),
+        "occurred_at": pd.Series([], dtype="datetime64[us]"), "staff_id": pd.Series([], dtype="str"),
+        "scheduled_for": pd.Series([], dtype="datetime64[us]"),
+    })

@@ -1,0 +1,339 @@
+"""Reading an export into a table of text cells: decoding, delimiter sniffing, .xlsx sheets.
+
+Decoding happens in Python (BOM, then UTF-8, then CP932, then charset-normalizer as a last
+detector) because DuckDB's CSV reader cannot read CP932; the decoded text is re-encoded as UTF-8
+and parsed by pyarrow's multi-threaded CSV reader, every cell kept as text. Interpretation (dates,
+numbers, personal data) happens later, column by column.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from dashboard.importer.aliases import COLUMNS, STAGE_AT, lookup, norm_header
+
+ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp932", "utf-16")
+_XLSX_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+class ReadError(ValueError):
+    """The file cannot be read as a table; ``reason_code`` says why, ``detail`` adds context."""
+
+    def __init__(self, reason_code: str, detail: str = ""):
+        super().__init__(reason_code, detail)
+        self.reason_code = reason_code
+        self.detail = detail
+
+
+@dataclass
+class RawTable:
+    """An export as read: every cell text (pandas ``str``; missing cells empty strings)."""
+
+    df: pd.DataFrame
+    file_name: str
+    sha256: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheet_names: list[str] = field(default_factory=list)
+    kind_guess: str | None = None
+    headers: list[str] = field(default_factory=list)  # as in the file, before de-duplication
+    malformed_rows: list[int] = field(default_factory=list)  # 1-based data rows that did not parse
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.df)
+
+
+def read_table(data: bytes | Path | str, file_name: str | None = None, *, encoding: str = "auto",
+               sheet: str | None = None) -> RawTable:
+    """Read CSV/TSV (any supported encoding) or .xlsx bytes into a ``RawTable``.
+
+    ``data`` is the file's bytes or a path. Raises ``ReadError`` for a file that is not a table
+    (binary junk, unreadable xlsx, undecodable text, no header).
+    """
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        file_name = file_name or path.name
+        data = path.read_bytes()
+    file_name = file_name or "upload"
+    digest = hashlib.sha256(data).hexdigest()
+    if not data.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
+        raise ReadError("empty")
+    if data.startswith(_XLSX_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm")):
+        raw = _read_xlsx(data, sheet)
+    elif data.startswith(_OLE_MAGIC):
+        raise ReadError("xls_not_supported")
+    else:
+        text, used = decode(data, encoding)
+        raw = _read_text(text)
+        raw.encoding = used
+    raw.file_name = file_name
+    raw.sha256 = digest
+    raw.kind_guess = guess_kind(raw.headers)
+    return raw
+
+
+def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
+    """``(text, encoding used)``. ``auto``: BOM, then UTF-8, then CP932, then charset-normalizer."""
+    if encoding not in ENCODINGS:
+        raise ReadError("bad_encoding", encoding)
+    if encoding != "auto":
+        codec = {"utf-8": "utf-8-sig", "utf-16": "utf-16"}.get(encoding, encoding)
+        try:
+            return data.decode(codec), encoding
+        except UnicodeDecodeError as exc:
+            raise ReadError("undecodable", f"{encoding}: byte {exc.start}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _strict(data[3:], "utf-8", "utf-8-sig")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _strict(data, "utf-16", "utf-16")
+    if b"\x00" in data[:4096]:
+        # UTF-16 without a BOM: every ASCII character has a zero byte beside it.
+        head = data[:4096]
+        if head[1::2].count(0) > len(head) // 4:
+            return _strict(data, "utf-16-le", "utf-16")
+        if head[0::2].count(0) > len(head) // 4:
+            return _strict(data, "utf-16-be", "utf-16")
+        raise ReadError("binary")
+    for codec in ("utf-8", "cp932"):
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        try:
+            return data.decode(best.encoding), best.encoding
+        except (UnicodeDecodeError, LookupError):
+            pass
+    raise ReadError("undecodable", "utf-8 / cp932")
+
+
+def _strict(data: bytes, codec: str, name: str) -> tuple[str, str]:
+    try:
+        return data.decode(codec), name
+    except UnicodeDecodeError as exc:
+        raise ReadError("undecodable", f"{name}: byte {exc.start}") from None
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    if not sample:
+        return False
+    control = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\r\n\t") or ch == "\ufffd")
+    return control > max(2, len(sample) // 100)
+
+
+def sniff_delimiter(text: str) -> str:
+    lines = [ln for ln in text[:65536].splitlines() if ln.strip()][:20]
+    if not lines:
+        return ","
+    header = lines[0]
+    best, best_score = ",", -1
+    for delim in (",", "\t", ";", "|"):
+        counts = [ln.count(delim) for ln in lines]
+        if counts[0] == 0:
+            continue
+        # Prefer the delimiter whose count is steady across lines, then the most frequent.
+        steady = sum(1 for c in counts if c == counts[0])
+        score = steady * 1000 + header.count(delim)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _dedupe(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(headers):
+        h = (h or "").strip() or f"column_{i + 1}"
+        if h in seen:
+            seen[h] += 1
+            h = f"{h}.{seen[h]}"
+        else:
+            seen[h] = 0
+        out.append(h)
+    return out
+
+
+def _read_text(text: str) -> RawTable:
+    if _looks_binary(text):
+        raise ReadError("binary")
+    text = text.lstrip("\ufeff")
+    delimiter = sniff_delimiter(text)
+    first_line_end = _header_end(text, delimiter)
+    header_text = text[:first_line_end]
+    headers = next(csv.reader(io.StringIO(header_text), delimiter=delimiter), [])
+    if not any(h.strip() for h in headers):
+        raise ReadError("no_header")
+    names = _dedupe(headers)
+    body = text[first_line_end:].encode("utf-8")
+    malformed: list[int] = []
+
+    def on_invalid(row):
+        malformed.append(row.number or -1)
+        return "skip"
+
+    if body.strip():
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.large_string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+        df = table.to_pandas()
+        if malformed:
+            # Ragged rows: re-read with the csv module so row numbers stay those of the file.
+            df, malformed = _read_ragged(text[first_line_end:], delimiter, names)
+    else:
+        df = pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
+    df = _drop_blank_rows(df)
+    return RawTable(df=df, file_name="", sha256="", delimiter=delimiter, headers=list(headers),
+                    malformed_rows=malformed)
+
+
+def _read_ragged(body: str, delimiter: str, names: list[str]) -> tuple[pd.DataFrame, list[int]]:
+    """Slow path for files whose rows have different lengths: short rows are padded, long rows
+    (more cells than headers) are reported as malformed and left empty."""
+    width = len(names)
+    rows, malformed = [], []
+    for i, row in enumerate(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter), start=1):
+        if not row:
+            continue
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            malformed.append(len(rows) + 1)
+            row = [""] * width
+        rows.append((row + [""] * width)[:width])
+    df = pd.DataFrame(rows, columns=names, dtype="str") if rows else pd.DataFrame(
+        {n: pd.Series([], dtype="str") for n in names})
+    return df, malformed
+
+
+def _header_end(text: str, delimiter: str) -> int:
+    """Offset just after the header record (a quoted header cell may contain a newline)."""
+    in_quotes = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif ch == "\n" and not in_quotes:
+            return i + 1
+    return len(text)
+
+
+def _drop_blank_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop trailing rows whose cells are all blank (Excel leaves them). Interior blank rows stay,
+    so source row numbers hold; they are rejected later as rows without an id."""
+    n = len(df)
+    while n > 0 and all(str(v).strip() in ("", "nan", "None") for v in df.iloc[n - 1].tolist()):
+        n -= 1
+    return df.iloc[:n].reset_index(drop=True) if n < len(df) else df
+
+
+def _read_xlsx(data: bytes, sheet: str | None) -> RawTable:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ReadError("bad_xlsx", type(exc).__name__) from None
+    try:
+        names = list(wb.sheetnames)
+        if sheet is not None and sheet not in names:
+            raise ReadError("no_sheet", sheet)
+        ws = wb[sheet] if sheet else _first_non_empty(wb)
+        rows = ws.iter_rows(values_only=True)
+        header = None
+        for row in rows:
+            if row and any(c not in (None, "") for c in row):
+                header = ["" if c is None else str(c).strip() for c in row]
+                break
+        if header is None:
+            raise ReadError("empty")
+        width = len(header)
+        while width and not header[width - 1]:
+            width -= 1
+        header = header[:width]
+        columns: list[list[str]] = [[] for _ in range(width)]
+        for row in rows:
+            row = tuple(row[:width]) + (None,) * (width - len(row))
+            for j, cell in enumerate(row):
+                columns[j].append(_cell_text(cell))
+        names_dedup = _dedupe(header)
+        df = pd.DataFrame({n: pd.Series(col, dtype="str") for n, col in zip(names_dedup, columns)})
+        df = _drop_blank_rows(df)
+        return RawTable(df=df, file_name="", sha256="", encoding=None, sheet=ws.title,
+                        sheet_names=names, headers=header)
+    finally:
+        wb.close()
+
+
+def _first_non_empty(wb):
+    for ws in wb.worksheets:
+        if ws.max_row and ws.max_row > 0 and ws.max_column and ws.max_column > 0:
+            for row in ws.iter_rows(max_row=1, values_only=True):
+                if any(c not in (None, "") for c in row):
+                    return ws
+    return wb.worksheets[0]
+
+
+def _cell_text(cell) -> str:
+    import datetime as dt
+
+    if cell is None:
+        return ""
+    if isinstance(cell, dt.datetime):
+        if cell.hour == cell.minute == cell.second == cell.microsecond == 0:
+            return cell.strftime("%Y-%m-%d")
+        return cell.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(cell, dt.date):
+        return cell.strftime("%Y-%m-%d")
+    if isinstance(cell, dt.time):
+        return cell.strftime("%H:%M:%S")
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def guess_kind(headers: list[str]) -> str | None:
+    """Which kind of export the headers look like (None when nothing fits)."""
+
+    def has(kind: str, col: str) -> bool:
+        return any(lookup({col: COLUMNS[kind][col]}, h) for h in headers)
+
+    n_stage_cols = sum(1 for h in headers if lookup(STAGE_AT, h))
+    if has("candidates", "candidate_id"):
+        if has("candidates", "registered_at"):
+            return "candidates"
+        if has("events", "stage") and has("events", "occurred_at"):
+            return "events"
+        if n_stage_cols:
+            return "events"
+        if has("activities", "started_at"):
+            return "activities"
+        return None
+    if has("staff", "name") or has("staff", "staff_id"):
+        if has("staff", "role") or has("staff", "team"):
+            return "staff"
+    keys = {norm_header(h) for h in headers}
+    return "staff" if keys & {norm_header("役割"), "role"} else None
