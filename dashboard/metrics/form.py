@@ -1,0 +1,415 @@
+"""Registration form (metrics.md, "Registration form"): fill rates, segment identifiability, each
+field's value for the outcome, and the required / optional / drop recommendation per field.
+
+The form fields are the attribute columns of ``candidates`` (``store.attribute_columns``). Their set
+differs per store, so the queries in ``queries/form/`` carry ``/* @... */`` markers where this module
+splices in the column names, each validated against the real schema and quoted; values are always
+bound parameters.
+"""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2
+
+from dashboard import segments, sql, stats, store
+from dashboard.filters import Filters, with_as_of
+from dashboard.settings import DEFAULT, Settings
+
+RECOMMENDATIONS = ("required", "optional", "drop")
+EMPTY_BIN = "(empty)"
+
+
+# --- running the field templates -------------------------------------------------------------
+
+def form_fields(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Form field name -> DuckDB type: the candidate attribute columns."""
+    return store.attribute_columns(con)
+
+
+def _is_numeric(dtype: str) -> bool:
+    upper = dtype.upper()
+    return upper in {"DOUBLE", "FLOAT", "REAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT"} or (
+        upper.startswith("DECIMAL")
+    )
+
+
+def _run_fields(con: duckdb.DuckDBPyConnection, name: str, fields: list[str], **params) -> pd.DataFrame:
+    """Run a field template with ``fields`` spliced in as validated, quoted column names."""
+    allowed = set(segments.available_columns(con))
+    quoted = [sql.quote_identifier(f, allowed) for f in fields]
+    query = sql.load(name)
+    text = (
+        query.text.replace("/* @cast_fields */", ", ".join(f"cast(c.{q} as varchar) as {q}" for q in quoted))
+        .replace("/* @select_fields */", ", ".join(f"c.{q}" for q in quoted))
+        .replace("/* @fields */", ", ".join(quoted))
+    )
+    cur = con.cursor()
+    try:
+        return cur.execute(text, query.bind(params)).df()
+    finally:
+        cur.close()
+
+
+# --- fill rates ------------------------------------------------------------------------------
+
+FILL_COLUMNS = ["scope", "group_value", "field", "candidates", "filled", "fill_rate", "fill_low", "fill_high"]
+
+
+def fill_rates(
+    con: duckdb.DuckDBPyConnection, filters: Filters = Filters(), segmentation: str | None = None
+) -> pd.DataFrame:
+    """Fill rate per field: one row per (scope, group_value, field); scope is overall | channel |
+    form_version | segment (segment rows only when ``segmentation`` is given)."""
+    fields = list(form_fields(con))
+    if not fields:
+        return pd.DataFrame(columns=FILL_COLUMNS)
+    filters = with_as_of(con, filters)
+    frame = _run_fields(con, "form/fill_rates", fields, segmentation=segmentation, **filters.params())
+    frame = stats.add_wilson(frame, "filled", "candidates", prefix="fill_")
+    return frame[FILL_COLUMNS]
+
+
+# --- field value -----------------------------------------------------------------------------
+
+def field_outcomes(
+    con: duckdb.DuckDBPyConnection, filters: Filters = Filters(), settings: Settings = DEFAULT
+) -> pd.DataFrame:
+    """The contingency table: one row per (field, bin) with candidates, mature meeting base and
+    meetings, mature placement base and placements (see queries/form/field_outcomes.sql)."""
+    columns = form_fields(con)
+    filters = with_as_of(con, filters)
+    if not columns or filters.as_of is None:
+        return pd.DataFrame(
+            columns=["field", "bin", "bin_order", "is_filled", "bin_low", "bin_high", "candidates",
+                     "meeting_candidates", "meetings", "placement_candidates", "placements"]
+        )
+    return _run_fields(
+        con,
+        "form/field_outcomes",
+        list(columns),
+        meeting_window_days=settings.meeting_window_days,
+        placement_window_days=settings.placement_window_days,
+        numeric_fields=[f for f, t in columns.items() if _is_numeric(t)],
+        top_k=settings.form_top_k,
+        **filters.params(),
+    )
+
+
+def _entropy(counts: np.ndarray) -> float:
+    total = counts.sum()
+    if total <= 0:
+        return 0.0
+    p = counts[counts > 0] / total
+    return float(-(p * np.log(p)).sum())
+
+
+def mutual_information(table) -> float:
+    """Mutual information (nats) of a contingency table (rows: field bins, columns: outcome)."""
+    counts = np.asarray(table, dtype=float)
+    total = counts.sum()
+    if total <= 0:
+        return 0.0
+    joint = counts / total
+    rows = joint.sum(axis=1, keepdims=True)
+    cols = joint.sum(axis=0, keepdims=True)
+    nz = joint > 0
+    return float(max((joint[nz] * np.log(joint[nz] / (rows @ cols)[nz])).sum(), 0.0))
+
+
+def nmi(table) -> float:
+    """Normalised mutual information, I(X;Y) / mean(H(X), H(Y)) (the arithmetic normalisation):
+    0 when the field says nothing about the outcome, 1 when it decides it. 0 when neither varies."""
+    counts = np.asarray(table, dtype=float)
+    denominator = (_entropy(counts.sum(axis=1)) + _entropy(counts.sum(axis=0))) / 2
+    if denominator <= 0:
+        return 0.0
+    return mutual_information(counts) / denominator
+
+
+def g_test_p(table) -> float:
+    """p-value of the G-test of independence (G = 2 N I in nats, chi-square with (r-1)(c-1) df)."""
+    counts = np.asarray(table, dtype=float)
+    counts = counts[counts.sum(axis=1) > 0][:, counts.sum(axis=0) > 0]
+    if counts.size == 0:
+        return 1.0
+    dof = (counts.shape[0] - 1) * (counts.shape[1] - 1)
+    if dof <= 0:
+        return 1.0
+    g = 2 * counts.sum() * mutual_information(counts)
+    return float(chi2.sf(g, dof))
+
+
+def _guarded_rate(k: float, n: float, min_n: int) -> tuple[float, float, float, int]:
+    """(rate, low, high, n), the rate left out (nan) when n is below the minimum."""
+    n = int(n)
+    if n < min_n or n == 0:
+        return math.nan, math.nan, math.nan, n
+    low, high = stats.wilson(k, n)
+    return k / n, low, high, n
+
+
+VALUE_COLUMNS = [
+    "field", "bins", "meeting_n", "nmi_meeting", "p_meeting", "placement_n", "nmi_placement", "p_placement",
+    "meeting_rate_filled", "meeting_low_filled", "meeting_high_filled", "meeting_n_filled",
+    "meeting_rate_empty", "meeting_low_empty", "meeting_high_empty", "meeting_n_empty",
+    "placement_rate_filled", "placement_low_filled", "placement_high_filled", "placement_n_filled",
+    "placement_rate_empty", "placement_low_empty", "placement_high_empty", "placement_n_empty",
+]
+
+
+def value_from_outcomes(outcomes: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """Per field: NMI and G-test p for meeting and placement, and outcome rates filled vs empty
+    (a rate below ``min_n`` candidates is left empty, NMI too)."""
+    rows = []
+    for field, group in outcomes.groupby("field", sort=False):
+        row: dict = {"field": field, "bins": int(len(group))}
+        for outcome, base, hits in (
+            ("meeting", "meeting_candidates", "meetings"),
+            ("placement", "placement_candidates", "placements"),
+        ):
+            n_col = group[base].to_numpy(dtype=float)
+            k_col = group[hits].to_numpy(dtype=float)
+            table = np.column_stack([k_col, n_col - k_col])
+            total = int(n_col.sum())
+            row[f"{outcome}_n"] = total
+            if total >= min_n:
+                row[f"nmi_{outcome}"] = nmi(table)
+                row[f"p_{outcome}"] = g_test_p(table)
+            else:
+                row[f"nmi_{outcome}"] = math.nan
+                row[f"p_{outcome}"] = math.nan
+            filled = group["is_filled"].astype(bool).to_numpy()
+            for side, mask in (("filled", filled), ("empty", ~filled)):
+                rate, low, high, n = _guarded_rate(k_col[mask].sum(), n_col[mask].sum(), min_n)
+                row[f"{outcome}_rate_{side}"] = rate
+                row[f"{outcome}_low_{side}"] = low
+                row[f"{outcome}_high_{side}"] = high
+                row[f"{outcome}_n_{side}"] = n
+        rows.append(row)
+    return pd.DataFrame(rows, columns=VALUE_COLUMNS)
+
+
+def field_value(
+    con: duckdb.DuckDBPyConnection, filters: Filters = Filters(), settings: Settings = DEFAULT
+) -> pd.DataFrame:
+    """How much each field tells about meeting (14 d) and placement (120 d after the meeting)."""
+    return value_from_outcomes(field_outcomes(con, filters, settings), settings.form_min_n)
+
+
+# --- segment identifiability -----------------------------------------------------------------
+
+MISSING_COLUMNS = ["field", "unknown_candidates", "share_of_unknown", "sole_missing", "rules", "in_data"]
+
+
+def blocking_rule(targets: segments.TargetList, record: dict) -> tuple[str | None, tuple[str, ...]]:
+    """The rule that left a record ``unknown`` and the attributes it missed (mirrors
+    ``segments.classify``): (None, ()) when the record is decided."""
+    for rule in targets.rules:
+        results = [(c.attribute, c.matches(record.get(c.attribute))) for c in rule.conditions]
+        if any(r is False for _, r in results):
+            continue
+        missing = tuple(dict.fromkeys(a for a, r in results if r is None))
+        return (rule.name, missing) if missing else (None, ())
+    return None, ()
+
+
+def identifiability(
+    con: duckdb.DuckDBPyConnection, filters: Filters = Filters(), targets: segments.TargetList | None = None
+) -> dict | None:
+    """Share of registrations whose target segment the form decides, the registrations per segment,
+    and which missing fields most often leave a registration ``unknown``. None without a target list."""
+    if targets is None:
+        return None
+    filters = with_as_of(con, filters)
+    key = segments.ensure(con, targets)
+    counts = sql.run(con, "form/segment_counts", segmentation=key, **filters.params())
+    total = int(counts["candidates"].sum())
+    unknown = int(counts.loc[counts["segment"] == segments.UNKNOWN, "candidates"].sum())
+    available = segments.available_columns(con)
+    in_data = [a for a in targets.attributes if a in available]
+    missing = _missing_fields(con, filters, targets, key, in_data, available, unknown)
+    return {
+        "segmentation": key,
+        "identified": stats.rate(total - unknown, total),
+        "unknown": unknown,
+        "registrations": total,
+        "segments": counts,
+        "missing": missing,
+    }
+
+
+def _missing_fields(con, filters, targets, key, in_data, available, unknown_total) -> pd.DataFrame:
+    attrs = targets.attributes
+    if unknown_total == 0 or not attrs:
+        return pd.DataFrame(columns=MISSING_COLUMNS)
+    if in_data:
+        values = _run_fields(con, "form/unknown_values", in_data, segmentation=key, **filters.params())
+        combos = values[in_data].astype(object)
+        combos = combos.where(combos.notna(), None)
+        grouped = combos.value_counts(dropna=False).reset_index(name="candidates")
+    else:
+        # None of the rules' attributes is in the data: every unknown registration misses them all.
+        grouped = pd.DataFrame({"candidates": [unknown_total]})
+    counts: dict[str, list] = {a: [0, 0, set()] for a in attrs}
+    for record in grouped.to_dict("records"):
+        n = int(record.pop("candidates"))
+        record = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
+        rule, missed = blocking_rule(targets, record)
+        for attribute in missed:
+            counts[attribute][0] += n
+            counts[attribute][2].add(rule)
+            if len(missed) == 1:
+                counts[attribute][1] += n
+    rule_order = {name: i for i, name in enumerate(targets.segment_names())}
+    rows = [
+        {
+            "field": attribute,
+            "unknown_candidates": n,
+            "share_of_unknown": n / unknown_total,
+            "sole_missing": sole,
+            "rules": ", ".join(sorted(rules, key=rule_order.get)),
+            "in_data": attribute in available,
+        }
+        for attribute, (n, sole, rules) in counts.items()
+        if n > 0
+    ]
+    frame = pd.DataFrame(rows, columns=MISSING_COLUMNS)
+    return frame.sort_values(["unknown_candidates", "field"], ascending=[False, True], ignore_index=True)
+
+
+# --- recommendation --------------------------------------------------------------------------
+
+def recommend(
+    fill_rate: float | None,
+    identifies_segment: bool,
+    value: float | None,
+    p_value: float | None,
+    settings: Settings = DEFAULT,
+) -> tuple[str, str]:
+    """(recommendation, reason code) for one field. In words (the catalogue says the same):
+    - a field a target-list rule reads is required (without it the segment stays unknown);
+    - too few mature registrations to judge: optional;
+    - NMI with the 14-day meeting at least ``form_value_required`` and significant: required;
+    - little value (NMI below ``form_value_low`` or not significant) and filled by fewer than
+      ``form_fill_low``: drop; little value but filled often: optional;
+    - anything between: optional.
+    """
+    if identifies_segment:
+        return "required", "identifies_segment"
+    if value is None or _nan(value):
+        return "optional", "too_little_data"
+    significant = p_value is not None and not _nan(p_value) and p_value < settings.form_value_alpha
+    if significant and value >= settings.form_value_required:
+        return "required", "high_value"
+    low_value = (not significant) or value < settings.form_value_low
+    if low_value and fill_rate is not None and not _nan(fill_rate) and fill_rate < settings.form_fill_low:
+        return "drop", "low_value_low_fill"
+    if low_value:
+        return "optional", "low_value"
+    return "optional", "some_value"
+
+
+def _nan(x) -> bool:
+    return isinstance(x, float) and math.isnan(x)
+
+
+SUMMARY_COLUMNS = [
+    "field", "data_type", "candidates", "filled", "fill_rate", "fill_low", "fill_high",
+    "identifies_segment", "rules", "value", "p_meeting", "nmi_placement", "p_placement", "meeting_n",
+    "meeting_rate_filled", "meeting_low_filled", "meeting_high_filled", "meeting_n_filled",
+    "meeting_rate_empty", "meeting_low_empty", "meeting_high_empty", "meeting_n_empty",
+    "placement_rate_filled", "placement_n_filled", "placement_rate_empty", "placement_n_empty",
+    "recommendation", "reason_code",
+]
+
+
+def field_summary(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters = Filters(),
+    settings: Settings = DEFAULT,
+    targets: segments.TargetList | None = None,
+) -> pd.DataFrame:
+    """One row per form field: overall fill rate, whether a target-list rule reads it, its value
+    (NMI with the 14-day meeting), outcome rates filled vs empty, and the recommendation."""
+    columns = form_fields(con)
+    if not columns:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    fills = fill_rates(con, filters)
+    fills = fills[fills["scope"] == "overall"].drop(columns=["scope", "group_value"])
+    value = field_value(con, filters, settings).rename(columns={"nmi_meeting": "value"})
+    frame = pd.DataFrame({"field": list(columns), "data_type": list(columns.values())})
+    frame = frame.merge(fills, on="field", how="left").merge(value, on="field", how="left")
+    rules_by_field: dict[str, list[str]] = {}
+    for rule in (targets.rules if targets is not None else ()):
+        for c in rule.conditions:
+            rules_by_field.setdefault(c.attribute, [])
+            if rule.name not in rules_by_field[c.attribute]:
+                rules_by_field[c.attribute].append(rule.name)
+    frame["identifies_segment"] = frame["field"].map(lambda f: f in rules_by_field)
+    frame["rules"] = frame["field"].map(lambda f: ", ".join(rules_by_field.get(f, [])))
+    decided = [
+        recommend(
+            _float(r.fill_rate), bool(r.identifies_segment), _float(r.value), _float(r.p_meeting), settings
+        )
+        for r in frame.itertuples()
+    ]
+    frame["recommendation"] = [d[0] for d in decided]
+    frame["reason_code"] = [d[1] for d in decided]
+    return frame[SUMMARY_COLUMNS]
+
+
+def _float(x) -> float | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return None
+    return float(x)
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def _rate_obj(rate, low, high, n) -> dict:
+    rate, low, high = _float(rate), _float(low), _float(high)
+    return {"rate": rate, "n": int(n) if n is not None and not _nan(n) else 0, "low": low, "high": high}
+
+
+def report_section(con: duckdb.DuckDBPyConnection, rc) -> dict:
+    """Report keys ``form_fields`` and ``segment_identifiability`` (docs/report-keys-form.md)."""
+    if store.is_empty(con):
+        return {"form_fields": [], "segment_identifiability": None}
+    summary = field_summary(con, rc.filters, rc.settings, rc.targets)
+    fields = []
+    for r in summary.itertuples():
+        fields.append(
+            {
+                "field": r.field,
+                "fill_rate": _rate_obj(r.fill_rate, r.fill_low, r.fill_high, r.candidates),
+                "identifies_segment": bool(r.identifies_segment),
+                "value": _float(r.value),
+                "value_placement": _float(r.nmi_placement),
+                "outcome_rate_filled": _rate_obj(
+                    r.meeting_rate_filled, r.meeting_low_filled, r.meeting_high_filled, r.meeting_n_filled
+                ),
+                "outcome_rate_empty": _rate_obj(
+                    r.meeting_rate_empty, r.meeting_low_empty, r.meeting_high_empty, r.meeting_n_empty
+                ),
+                "recommendation": r.recommendation,
+                "reason_code": r.reason_code,
+            }
+        )
+    ident = identifiability(con, rc.filters, rc.targets)
+    section = None
+    if ident is not None:
+        section = {
+            "identified": ident["identified"],
+            "unknown": ident["unknown"],
+            "missing_fields": [
+                {"field": m.field, "unknown_candidates": int(m.unknown_candidates),
+                 "share_of_unknown": float(m.share_of_unknown), "sole_missing": int(m.sole_missing)}
+                for m in ident["missing"].itertuples()
+            ],
+        }
+    return {"form_fields": fields, "segment_identifiability": section}

@@ -1,0 +1,137 @@
+-- Outcomes by binned form field: one row per (field, bin), the small contingency table from which
+-- dashboard.metrics.form computes each field's normalised mutual information with the outcome and
+-- the outcome rate when the field is filled against empty.
+-- Bins: numeric fields by quintile of their filled values (q1..q5), other fields by value (the
+-- $top_k most frequent values, the rest '(other)'); an empty field is its own bin '(empty)', since
+-- who leaves a field empty is itself informative (missing not at random).
+-- Outcomes: a meeting held within $meeting_window_days of registration, counted over mature
+-- cohorts only (registration week plus the window before $as_of); a placement within
+-- $placement_window_days of the first meeting held, over meetings whose week is mature likewise.
+-- As in fill_rates.sql the validated, quoted field columns are spliced in at the /* @... */
+-- markers; everything else is bound.
+-- Parameters: $start, $end (registration dates, inclusive; null = open), $as_of, $team, $channel,
+-- $handler, $advisor (null = all), $meeting_window_days, $placement_window_days, $numeric_fields
+-- (varchar list: the fields binned by quantile), $top_k (categories kept per field).
+with scoped as (
+    select
+        f.candidate_id,
+        f.registered_at,
+        f.cohort_week,
+        case when f.meeting_held_at <= cast($as_of as timestamp) then f.meeting_held_at end as meeting_held_at,
+        case when f.placed_at <= cast($as_of as timestamp) then f.placed_at end as placed_at
+    from candidate_funnel as f
+    where (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+        and f.registered_at <= cast($as_of as timestamp)
+        and (cast($team as varchar) is null or f.team = cast($team as varchar))
+        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+        and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+),
+
+outcomes as (
+    select
+        candidate_id,
+        epoch(cast($as_of as timestamp)) - epoch(cast(cohort_week as timestamp))
+            >= (7 + cast($meeting_window_days as double)) * 86400 as is_meeting_mature,
+        meeting_held_at is not null
+            and epoch(meeting_held_at) - epoch(registered_at) <= cast($meeting_window_days as double) * 86400
+            as has_meeting,
+        meeting_held_at is not null
+            and epoch(cast($as_of as timestamp)) - epoch(cast(date_trunc('week', meeting_held_at) as timestamp))
+            >= (7 + cast($placement_window_days as double)) * 86400 as is_placement_mature,
+        placed_at is not null and meeting_held_at is not null
+            and epoch(placed_at) - epoch(meeting_held_at) <= cast($placement_window_days as double) * 86400
+            as has_placement
+    from scoped
+),
+
+field_values as (
+    select candidate_id, field, value
+    from (
+        select c.candidate_id, /* @cast_fields */
+        from candidates as c
+        inner join scoped as s on s.candidate_id = c.candidate_id
+    ) unpivot include nulls (value for field in (/* @fields */))
+),
+
+typed as (
+    select
+        candidate_id,
+        field,
+        nullif(trim(value), '') as value,
+        list_contains(cast($numeric_fields as varchar[]), field) as is_numeric
+    from field_values
+),
+
+cuts as (
+    select
+        field,
+        quantile_cont(try_cast(value as double), 0.2) as q1,
+        quantile_cont(try_cast(value as double), 0.4) as q2,
+        quantile_cont(try_cast(value as double), 0.6) as q3,
+        quantile_cont(try_cast(value as double), 0.8) as q4
+    from typed
+    where is_numeric and value is not null
+    group by 1
+),
+
+category_counts as (
+    select field, value, count(*) as candidates
+    from typed
+    where not is_numeric and value is not null
+    group by 1, 2
+),
+
+category_ranks as (
+    select
+        field,
+        value,
+        row_number() over (partition by field order by candidates desc, value) as value_rank
+    from category_counts
+),
+
+binned as (
+    select
+        t.candidate_id,
+        t.field,
+        t.value is not null as is_filled,
+        try_cast(t.value as double) as number,
+        case
+            when t.value is null then '(empty)'
+            when t.is_numeric and try_cast(t.value as double) is null then '(other)'
+            when t.is_numeric and try_cast(t.value as double) <= k.q1 then 'q1'
+            when t.is_numeric and try_cast(t.value as double) <= k.q2 then 'q2'
+            when t.is_numeric and try_cast(t.value as double) <= k.q3 then 'q3'
+            when t.is_numeric and try_cast(t.value as double) <= k.q4 then 'q4'
+            when t.is_numeric then 'q5'
+            when r.value_rank <= cast($top_k as integer) then t.value
+            else '(other)'
+        end as bin,
+        case
+            when t.value is null then 1000000
+            when t.is_numeric then 0
+            when r.value_rank <= cast($top_k as integer) then r.value_rank
+            else 999999
+        end as bin_order
+    from typed as t
+    left join cuts as k on k.field = t.field
+    left join category_ranks as r on r.field = t.field and r.value = t.value
+)
+
+select
+    b.field,
+    b.bin,
+    min(b.bin_order) as bin_order,
+    max(case when b.is_filled then 1 else 0 end) = 1 as is_filled,
+    min(b.number) as bin_low,
+    max(b.number) as bin_high,
+    count(*) as candidates,
+    cast(sum(case when o.is_meeting_mature then 1 else 0 end) as bigint) as meeting_candidates,
+    cast(sum(case when o.is_meeting_mature and o.has_meeting then 1 else 0 end) as bigint) as meetings,
+    cast(sum(case when o.is_placement_mature then 1 else 0 end) as bigint) as placement_candidates,
+    cast(sum(case when o.is_placement_mature and o.has_placement then 1 else 0 end) as bigint) as placements
+from binned as b
+inner join outcomes as o on o.candidate_id = b.candidate_id
+group by 1, 2
+order by 1, 3, 2

@@ -1,0 +1,33 @@
+-- The target-list attributes of candidates whose segment is 'unknown': one row per such candidate,
+-- with the typed values of the attributes the target list's rules read (dashboard.metrics.form then
+-- finds, rule by rule, which missing ones left each candidate undecided).
+-- The validated, quoted attribute columns are spliced in at the /* @select_fields */ marker; the
+-- only text not bound.
+-- Parameters: $segmentation (candidate_segments key of the target list), $start, $end
+-- (registration dates, inclusive; null = open), $as_of (registrations after it are left out),
+-- $team, $channel, $handler, $advisor (null = all).
+with scoped as (
+    select f.candidate_id
+    from candidate_funnel as f
+    where (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+        and (cast($as_of as timestamp) is null or f.registered_at <= cast($as_of as timestamp))
+        and (cast($team as varchar) is null or f.team = cast($team as varchar))
+        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+        and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+),
+
+unknown as (
+    select s.candidate_id
+    from scoped as s
+    inner join candidate_segments as g
+        on g.candidate_id = s.candidate_id
+        and g.segmentation = cast($segmentation as varchar)
+    where g.segment = 'unknown'
+)
+
+select c.candidate_id, /* @select_fields */
+from candidates as c
+inner join unknown as u on u.candidate_id = c.candidate_id
+order by 1
