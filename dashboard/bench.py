@@ -1,0 +1,630 @@
+"""The benchmark harness (``advisor-funnel bench``): import, pages, report and a pandas baseline.
+
+For each size N it generates (and caches) a seeded export of N registrations, then runs every
+phase in its own fresh Python process so that each timing starts cold and each peak-memory figure
+(``ru_maxrss`` of that process) belongs to that phase alone:
+
+- ``generate``  the seeded export (cached under ``--cache-dir``; not a target, shown for context);
+- ``import``    a fresh store from the export, file by file (the wide CP932 candidate export is the
+                headline figure), and how far the data version moved (once per import);
+- ``segments``  the first materialisation of the default target list after the import;
+- ``record``    every page run once in the real app frame (Streamlit ``AppTest``) on that store,
+                recording which metric functions the page calls through ``dashboard.cache`` and with
+                what arguments (so the page query sets need nothing from the page authors), plus the
+                page run time on a Streamlit cache miss and on a cache hit;
+- ``page:*``    one fresh process per page replays that page's recorded calls: cold (fresh process,
+                fresh connection, empty caches) and warm (the same calls again on the warm connection,
+                which is what the Streamlit cache-miss path costs);
+- ``report``    ``report.build`` + JSON, cold and warm;
+- ``metrics``   our headline metric set (meeting rate 14 d, response-time median and p90, live-transfer
+                share, advisor x segment cells), cold and warm;
+- ``pandas``    the independent pandas implementation of the same set (``dashboard.bench_baseline``)
+                on the store's raw tables, whose figures must equal ours; the speed-up is the pandas
+                time divided by ours, both measured in this run.
+
+Results: a table on stdout and, with ``--json FILE``, the same figures as JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from dashboard.paths import PACKAGE_DIR, REPO_ROOT, targets_path
+
+SEED = 7
+# Targets on a 2-core machine at 1,000,000 registrations (issue 8). Seconds unless named.
+TARGETS = {
+    "import_s": 15.0,
+    "page_warm_s": 0.5,
+    "page_cold_s": 2.0,
+    "report_s": 3.0,
+    "peak_rss_bytes": 2 * 1024**3,
+    "pandas_speedup": 10.0,
+}
+TARGET_SIZE = 1_000_000
+EXPORT_ORDER = ("担当者一覧.csv", "求職者一覧.csv", "選考プロセス.csv", "架電ログ.csv")
+WIDE_EXPORT = "求職者一覧.csv"
+_CHILD_FLAG = "--bench-child"
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+def main(args) -> int:
+    cache_dir = Path(args.cache_dir).expanduser().resolve()
+    results = run(sizes=list(args.registrations), repeat=max(1, int(args.repeat)), cache_dir=cache_dir)
+    print(format_table(results))
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"results written to {args.json_out}")
+    failed = [f"{s['registrations']}: {p}" for s in results["sizes"] for p, r in s["phases"].items() if "error" in r]
+    for line in failed:
+        print(f"phase failed at {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def run(sizes: list[int], repeat: int, cache_dir: Path, seed: int = SEED, weeks: int | None = None,
+        pages: list[str] | None = None) -> dict:
+    """Run every phase at every size; return the results as a JSON-ready dict."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    out = {"machine": machine(), "repeat": repeat, "seed": seed, "targets": TARGETS, "sizes": []}
+    for n in sorted(sizes):
+        out["sizes"].append(_run_size(n, repeat, cache_dir, seed, weeks, pages))
+    if len(out["sizes"]) >= 2:
+        out["growth"] = growth(out["sizes"][-2], out["sizes"][-1])
+    return out
+
+
+def machine() -> dict:
+    import duckdb
+    import pandas as pd
+    import psutil
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "memory_bytes": psutil.virtual_memory().total,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pandas": pd.__version__,
+        "platform": platform.platform(),
+        "load_average_at_start": list(os.getloadavg()),
+    }
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+# --- one size ------------------------------------------------------------------------------------
+
+def _run_size(n: int, repeat: int, cache_dir: Path, seed: int, weeks: int | None, pages: list[str] | None) -> dict:
+    work = cache_dir / f"r{n}"
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "bench.duckdb"
+    calls_file = work / "page_calls.pkl"
+    result: dict = {"registrations": n, "phases": {}}
+    phases = result["phases"]
+
+    data_dir, generated = _ensure_data(n, seed, weeks, cache_dir)
+    phases["generate"] = generated
+    if "error" in generated:
+        return result
+
+    for leftover in (db, db.with_name(db.name + ".wal"), calls_file):
+        leftover.unlink(missing_ok=True)
+    common = {"db": str(db), "data_dir": str(data_dir), "repeat": repeat, "calls_file": str(calls_file)}
+    phases["import"] = _child("import", common)
+    if "error" in phases["import"]:
+        return result
+    phases["segments"] = _child("segments", common)
+    phases["record"] = _child("record", {**common, "pages": pages or page_names()})
+    recorded = phases["record"].get("pages", {})
+    for page in recorded:
+        phases[f"page:{page}"] = _child("page", {**common, "page": page})
+    phases["report"] = _child("report", common)
+    phases["metrics"] = _child("metrics", common)
+    phases["pandas"] = _child("pandas", common)
+    result["summary"] = summarise(result)
+    return result
+
+
+def page_names() -> list[str]:
+    """The pages of the app, as the files in dashboard/views/ (the app's own page list)."""
+    return sorted(p.stem for p in (PACKAGE_DIR / "views").glob("*.py") if not p.stem.startswith("_"))
+
+
+def _generator_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((PACKAGE_DIR / "generator").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _ensure_data(n: int, seed: int, weeks: int | None, cache_dir: Path) -> tuple[Path, dict]:
+    """The generated export for (n, seed, weeks, generator code): reuse it when cached."""
+    key = f"data-r{n}-s{seed}-w{weeks or 'default'}-g{_generator_fingerprint()}"
+    data_dir = cache_dir / key
+    if (data_dir / "truth.json").exists():
+        return data_dir, {"cached": True, "dir": str(data_dir), "bytes": _dir_bytes(data_dir)}
+    tmp = cache_dir / (key + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    res = _child("generate", {"n": n, "seed": seed, "weeks": weeks, "out": str(tmp)})
+    if "error" in res:
+        return data_dir, res
+    tmp.rename(data_dir)
+    return data_dir, {**res, "cached": False, "dir": str(data_dir), "bytes": _dir_bytes(data_dir)}
+
+
+def _dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# --- running a phase in a fresh process ----------------------------------------------------------
+
+def _child(phase: str, spec: dict, timeout: float = 3600) -> dict:
+    """Run ``phase`` in a fresh interpreter; its result (with its own peak RSS) comes back as JSON."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as handle:
+        result_path = Path(handle.name)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "dashboard.bench", _CHILD_FLAG, phase, json.dumps(spec), str(result_path)]
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT, env=env)
+        text = result_path.read_text(encoding="utf-8") if result_path.exists() else ""
+        if proc.returncode != 0 or not text:
+            tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-12:]
+            return {"error": f"exit {proc.returncode}", "detail": "\n".join(tail)}
+        result = json.loads(text)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    finally:
+        result_path.unlink(missing_ok=True)
+    result["process_s"] = time.perf_counter() - started
+    return result
+
+
+def _child_main(argv: list[str]) -> int:
+    phase, spec, out = argv[0], json.loads(argv[1]), Path(argv[2])
+    rss_at_start = _peak_rss()
+    result = PHASES[phase](spec)
+    result["peak_rss_bytes"] = _peak_rss()
+    result["rss_after_imports_bytes"] = rss_at_start
+    out.write_text(json.dumps(result, ensure_ascii=False, default=_json_default), encoding="utf-8")
+    return 0
+
+
+def _peak_rss() -> int:
+    # Linux reports ru_maxrss in KiB (macOS in bytes).
+    value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return value if sys.platform == "darwin" else value * 1024
+
+
+def _json_default(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return time.perf_counter() - started, value
+
+
+def _summary(samples: list[float]) -> dict:
+    return {"median_s": statistics.median(samples), "min_s": min(samples), "max_s": max(samples), "runs": len(samples)}
+
+
+# --- phases (each runs in its own process) -------------------------------------------------------
+
+def _phase_generate(spec: dict) -> dict:
+    from dashboard import generator
+
+    seconds, truth = _timed(
+        generator.generate, registrations=spec["n"], seed=spec["seed"], out_dir=Path(spec["out"]), weeks=spec["weeks"]
+    )
+    return {"seconds": seconds, "registrations": truth.get("registrations")}
+
+
+def _phase_import(spec: dict) -> dict:
+    from dashboard import demo, importer, store
+
+    con = store.connect(spec["db"])
+    files = []
+    total = 0.0
+    for path, profile in demo.sample_paths(Path(spec["data_dir"])):
+        before = store.data_version(con)
+        seconds, res = _timed(importer.import_file, con, path, profile=profile)
+        total += seconds
+        files.append({
+            "file": path.name,
+            "bytes": path.stat().st_size,
+            "seconds": seconds,
+            "rows_accepted": res.rows_accepted,
+            "rows_rejected": res.rows_rejected,
+            "data_version_steps": store.data_version(con) - before,
+        })
+    counts = store.table_counts(con)
+    con.close()
+    wide = next((f["seconds"] for f in files if f["file"] == WIDE_EXPORT), None)
+    return {"seconds": total, "wide_export_s": wide, "files": files, "table_counts": counts}
+
+
+def _phase_segments(spec: dict) -> dict:
+    from dashboard import segments, store
+
+    con = store.connect(spec["db"])
+    targets = segments.load_target_list(targets_path())
+    seconds, key = _timed(segments.ensure, con, targets)
+    again, _ = _timed(segments.ensure, con, targets)
+    con.close()
+    return {"seconds": seconds, "already_current_s": again, "segmentation": key}
+
+
+def _phase_record(spec: dict) -> dict:
+    """Run every page in the real app frame, recording the metric calls each page makes."""
+    os.environ["ADVISOR_FUNNEL_DB"] = spec["db"]
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import cache, frame
+
+    app = str(PACKAGE_DIR / "app.py")
+    state = {"page": None, "in_frame": False, "calls": []}
+    real_call, real_build = cache.call, frame.build_context
+
+    def recording_call(ctx, fn, *args, **kwargs):
+        seconds, value = _timed(real_call, ctx, fn, *args, **kwargs)
+        state["calls"].append({
+            "fn": f"{fn.__module__}:{fn.__qualname__}", "args": args, "kwargs": kwargs,
+            "in_frame": state["in_frame"], "seconds": seconds,
+        })
+        return value
+
+    def recording_build():
+        state["in_frame"] = True
+        try:
+            return real_build()
+        finally:
+            state["in_frame"] = False
+
+    cache.call, frame.build_context = recording_call, recording_build
+    pages: dict = {}
+    calls: dict = {}
+    at = AppTest.from_file(app, default_timeout=600)
+    first_s, _ = _timed(at.run)  # the default page, on a brand-new process and connection
+    for page in spec["pages"]:
+        cache.clear()
+        state["calls"] = []
+        miss_s, _ = _timed(at.switch_page(f"views/{page}.py").run)
+        miss_calls = state["calls"]
+        state["calls"] = []
+        hit_s, _ = _timed(at.run)
+        hit_calls = state["calls"]
+        problems = [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+        calls[page] = [{k: c[k] for k in ("fn", "args", "kwargs", "in_frame")} for c in miss_calls]
+        pages[page] = {
+            "streamlit_cache_miss_s": miss_s,
+            "streamlit_cache_hit_s": hit_s,
+            "cache_hit_calls_s": sum(c["seconds"] for c in hit_calls),
+            "calls": len(miss_calls),
+            "functions": sorted({c["fn"] for c in miss_calls}),
+            "errors": problems,
+        }
+    with open(spec["calls_file"], "wb") as handle:
+        pickle.dump(calls, handle)
+    return {"first_run_s": first_s, "pages": pages}
+
+
+def _resolve(name: str):
+    import importlib
+
+    module_name, qualname = name.split(":")
+    target = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _phase_page(spec: dict) -> dict:
+    """Replay one page's recorded calls: cold (fresh process and connection), then warm."""
+    from dashboard import store
+
+    with open(spec["calls_file"], "rb") as handle:
+        calls = pickle.load(handle)[spec["page"]]
+    plan = [(c["fn"], _resolve(c["fn"]), c["args"], c["kwargs"], c["in_frame"]) for c in calls]
+    open_s, con = _timed(store.connect, spec["db"])
+
+    def replay() -> tuple[float, list[float]]:
+        each = []
+        for _name, fn, args, kwargs, _frame in plan:
+            seconds, _ = _timed(fn, con, *args, **kwargs)
+            each.append(seconds)
+        return sum(each), each
+
+    cold_s, cold_each = replay()
+    warm = [replay() for _ in range(spec["repeat"])]
+    warm_each = [statistics.median(run[1][i] for run in warm) for i in range(len(plan))]
+    con.close()
+    per_call = [
+        {"fn": name, "in_frame": in_frame, "cold_s": c, "warm_s": w}
+        for (name, _fn, _a, _k, in_frame), c, w in zip(plan, cold_each, warm_each)
+    ]
+    return {
+        "open_s": open_s,
+        "cold_s": cold_s,
+        "warm": _summary([run[0] for run in warm]),
+        "calls": per_call,
+        "slowest_warm": sorted(per_call, key=lambda c: -c["warm_s"])[:3],
+    }
+
+
+def _phase_report(spec: dict) -> dict:
+    from dashboard import report, segments, store
+
+    con = store.connect(spec["db"])
+    targets = segments.load_target_list(targets_path())
+
+    def once() -> int:
+        return len(report.to_json(report.build(con, targets=targets)))
+
+    cold_s, size = _timed(once)
+    warm = [_timed(once)[0] for _ in range(spec["repeat"])]
+    sections = _report_sections(con, targets)
+    con.close()
+    return {"cold_s": cold_s, "warm": _summary(warm), "json_bytes": size, "sections_warm_s": sections}
+
+
+def _report_sections(con, targets) -> dict:
+    """Warm time of each report section, to show where the report's time goes."""
+    import importlib
+
+    from dashboard import report, segments
+    from dashboard.filters import Filters, resolve_as_of
+    from dashboard.settings import DEFAULT
+
+    filters = Filters(as_of=resolve_as_of(con))
+    rc = report.ReportContext(filters=filters, settings=DEFAULT, segmentation=segments.ensure(con, targets), targets=targets)
+    out = {}
+    for name in report.SECTION_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        out[name.rsplit(".", 1)[-1]] = _timed(module.report_section, con, rc)[0]
+    return out
+
+
+def _phase_metrics(spec: dict) -> dict:
+    from dashboard import store
+
+    con = store.connect(spec["db"])
+    cold_s, figures = _timed(headline_metrics, con)
+    warm = [_timed(headline_metrics, con)[0] for _ in range(spec["repeat"])]
+    con.close()
+    return {"cold_s": cold_s, "warm": _summary(warm), "figures": figures}
+
+
+def _phase_pandas(spec: dict) -> dict:
+    import duckdb
+
+    from dashboard import bench_baseline
+
+    con = duckdb.connect(spec["db"], read_only=True)
+    load_s, raw = _timed(bench_baseline.load_raw_tables, con)
+    con.close()
+    targets_text = targets_path().read_text(encoding="utf-8")
+    runs = []
+    figures = None
+    for _ in range(max(1, spec["repeat"])):
+        seconds, figures = _timed(bench_baseline.headline_metrics, raw, targets_text)
+        runs.append(seconds)
+    csv_s, rows = _timed(bench_baseline.read_wide_export, Path(spec["data_dir"]) / WIDE_EXPORT)
+    return {
+        "load_raw_tables_s": load_s,
+        "compute": _summary(runs),
+        "read_wide_csv_s": csv_s,
+        "read_wide_csv_rows": rows,
+        "figures": figures,
+    }
+
+
+def headline_metrics(con, targets=None) -> dict:
+    """Our headline metric set, through the product's own query layer, in the baseline's shape
+    (``targets``: a TargetList, default the app's target list)."""
+    from dashboard import business_hours, segments, sql
+    from dashboard.filters import Filters, resolve_as_of
+    from dashboard.settings import DEFAULT as s
+
+    filters = Filters(as_of=resolve_as_of(con))
+    p = filters.params()
+    weeks = sql.run(con, "funnel/meeting_rate", **p, window_days=s.meeting_window_days, group_by=None)
+    mature = weeks[weeks["is_mature"]]
+    calendar = business_hours.ensure(con, s, filters.as_of)
+    rt = sql.run(con, "handoff/response_time", **p, window_days=s.response_window_days, calendar=calendar,
+                 by_week=False, group_by=None)
+    rt = rt[rt["is_mature"]]
+    lag = sql.run(con, "handoff/handoff_lag", **p, meeting_window_days=s.meeting_window_days,
+                  live_transfer_minutes=s.live_transfer_minutes, by_week=False, group_by=None)
+    lag = lag[lag["is_mature"]]
+    key = segments.ensure(con, targets or segments.load_target_list(targets_path()))
+    cells = sql.run(con, "yellow_zone/cell_counts", **p, segmentation=key, window_days=s.placement_window_days)
+    return {
+        "as_of": filters.as_of.isoformat(),
+        "meeting_rate_14d": {"k": int(mature["meetings"].sum()), "n": int(mature["registrations"].sum())},
+        "response_time": {
+            "median_minutes": float(rt["median_minutes"].iloc[0]) if len(rt) else None,
+            "p90_minutes": float(rt["p90_minutes"].iloc[0]) if len(rt) else None,
+            "n": int(rt["contacted"].sum()),
+        },
+        "live_transfer_share": {"k": int(lag["live_transfers"].sum()), "n": int(lag["handoffs"].sum())},
+        "cells": [
+            {"advisor": r.advisor, "segment": r.segment, "meetings": int(r.meetings), "placements": int(r.placements)}
+            for r in cells.itertuples(index=False)
+        ],
+    }
+
+
+PHASES = {
+    "generate": _phase_generate,
+    "import": _phase_import,
+    "segments": _phase_segments,
+    "record": _phase_record,
+    "page": _phase_page,
+    "report": _phase_report,
+    "metrics": _phase_metrics,
+    "pandas": _phase_pandas,
+}
+
+
+# --- summaries -----------------------------------------------------------------------------------
+
+def summarise(size: dict) -> dict:
+    """The headline figures of one size, each beside its target."""
+    from dashboard import bench_baseline
+
+    phases = size["phases"]
+    pages = {k.split(":", 1)[1]: v for k, v in phases.items() if k.startswith("page:") and "error" not in v}
+    rss = [p["peak_rss_bytes"] for p in phases.values() if isinstance(p, dict) and "peak_rss_bytes" in p]
+    ours, theirs = phases.get("metrics", {}), phases.get("pandas", {})
+    out: dict = {
+        "import_s": phases.get("import", {}).get("seconds"),
+        "import_wide_export_s": phases.get("import", {}).get("wide_export_s"),
+        "segments_s": phases.get("segments", {}).get("seconds"),
+        "page_cold_s": {p: v["cold_s"] for p, v in pages.items()},
+        "page_warm_s": {p: v["warm"]["median_s"] for p, v in pages.items()},
+        "page_cache_hit_s": {p: v.get("streamlit_cache_hit_s") for p, v in phases.get("record", {}).get("pages", {}).items()},
+        "page_errors": {p: v["errors"] for p, v in phases.get("record", {}).get("pages", {}).items() if v.get("errors")},
+        "report_cold_s": phases.get("report", {}).get("cold_s"),
+        "report_warm_s": phases.get("report", {}).get("warm", {}).get("median_s"),
+        "peak_rss_bytes": max(rss) if rss else None,
+        "metrics_cold_s": ours.get("cold_s"),
+        "metrics_warm_s": ours.get("warm", {}).get("median_s"),
+        "pandas_s": theirs.get("compute", {}).get("median_s"),
+    }
+    if out["metrics_warm_s"] and out["pandas_s"]:
+        out["pandas_speedup_warm"] = out["pandas_s"] / out["metrics_warm_s"]
+        out["pandas_speedup_cold"] = out["pandas_s"] / out["metrics_cold_s"]
+    if ours.get("figures") is not None and theirs.get("figures") is not None:
+        out["figures_differ"] = bench_baseline.compare(ours["figures"], theirs["figures"])
+    out["targets_met"] = targets_met(out)
+    return out
+
+
+def targets_met(s: dict) -> dict:
+    def under(value, limit):
+        return None if value is None else value < limit
+
+    cold = list(s["page_cold_s"].values())
+    warm = list(s["page_warm_s"].values())
+    return {
+        "import": under(s["import_s"], TARGETS["import_s"]),
+        "pages_warm": under(max(warm), TARGETS["page_warm_s"]) if warm else None,
+        "pages_cold": under(max(cold), TARGETS["page_cold_s"]) if cold else None,
+        "report": under(s["report_cold_s"], TARGETS["report_s"]),
+        "peak_memory": under(s["peak_rss_bytes"], TARGETS["peak_rss_bytes"]),
+        "pandas_speedup": None if s.get("pandas_speedup_warm") is None else s["pandas_speedup_warm"] >= TARGETS["pandas_speedup"],
+    }
+
+
+def growth(small: dict, large: dict) -> dict:
+    """Cost ratio between two sizes beside the size ratio (linear growth: the two are close)."""
+    a, b = small.get("summary", {}), large.get("summary", {})
+    ratio = large["registrations"] / small["registrations"]
+    out = {"from": small["registrations"], "to": large["registrations"], "size_ratio": ratio, "cost_ratio": {}}
+    for key in ("import_s", "segments_s", "report_cold_s", "report_warm_s", "metrics_warm_s", "pandas_s", "peak_rss_bytes"):
+        if a.get(key) and b.get(key):
+            out["cost_ratio"][key] = b[key] / a[key]
+    for key in ("page_cold_s", "page_warm_s"):
+        for page, value in b.get(key, {}).items():
+            if a.get(key, {}).get(page):
+                out["cost_ratio"][f"{key}:{page}"] = value / a[key][page]
+    return out
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+def format_table(results: dict) -> str:
+    sizes = results["sizes"]
+    if not sizes:
+        return "no sizes"
+    header = ["figure"] + [f"{s['registrations']:,}" for s in sizes] + ["target @1M"]
+    rows: list[list[str]] = []
+
+    def add(label: str, values: list, target: str = "") -> None:
+        rows.append([label] + [_fmt(v) for v in values] + [target])
+
+    summ = [s.get("summary", {}) for s in sizes]
+    add("import, all files (s)", [s.get("import_s") for s in summ], f"< {TARGETS['import_s']:g}")
+    add("  of which the wide CP932 export (s)", [s.get("import_wide_export_s") for s in summ])
+    add("segments after import (s)", [s.get("segments_s") for s in summ])
+    pages = sorted({p for s in summ for p in s.get("page_warm_s", {})})
+    for page in pages:
+        add(f"page {page}: cold (s)", [s.get("page_cold_s", {}).get(page) for s in summ], f"< {TARGETS['page_cold_s']:g}")
+        add(f"page {page}: warm (s)", [s.get("page_warm_s", {}).get(page) for s in summ], f"< {TARGETS['page_warm_s']:g}")
+        add(f"page {page}: Streamlit cache hit (s)", [s.get("page_cache_hit_s", {}).get(page) for s in summ])
+    add("report JSON: cold (s)", [s.get("report_cold_s") for s in summ], f"< {TARGETS['report_s']:g}")
+    add("report JSON: warm (s)", [s.get("report_warm_s") for s in summ])
+    add("peak RSS of any phase (MB)", [None if s.get("peak_rss_bytes") is None else s["peak_rss_bytes"] / 1024**2 for s in summ], "< 2048")
+    add("metric set, ours warm (s)", [s.get("metrics_warm_s") for s in summ])
+    add("metric set, ours cold (s)", [s.get("metrics_cold_s") for s in summ])
+    add("metric set, pandas (s)", [s.get("pandas_s") for s in summ])
+    add("pandas / ours warm (x)", [s.get("pandas_speedup_warm") for s in summ], f">= {TARGETS['pandas_speedup']:g}")
+    add("pandas / ours cold (x)", [s.get("pandas_speedup_cold") for s in summ])
+    add("figures equal to pandas", [None if "figures_differ" not in s else not s["figures_differ"] for s in summ])
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    for s in sizes:
+        for phase, res in s["phases"].items():
+            if isinstance(res, dict) and "error" in res:
+                lines.append(f"! {s['registrations']:,} {phase}: {res['error']} {res.get('detail', '')}")
+        for page, problems in s.get("summary", {}).get("page_errors", {}).items():
+            lines.append(f"! {s['registrations']:,} page {page} showed: {problems[:2]}")
+        for diff in s.get("summary", {}).get("figures_differ", [])[:10]:
+            lines.append(f"! {s['registrations']:,} differs from pandas: {diff}")
+    if "growth" in results:
+        g = results["growth"]
+        lines.append(f"growth {g['from']:,} -> {g['to']:,} (size x{g['size_ratio']:g}): " + ", ".join(
+            f"{k} x{v:.1f}" for k, v in g["cost_ratio"].items() if ":" not in k))
+    return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float):
+        return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+    return str(value)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == _CHILD_FLAG:
+        sys.exit(_child_main(sys.argv[2:]))
+    from dashboard.cli import main as cli_main
+
+    sys.exit(cli_main(["bench", *sys.argv[1:]]))

@@ -1,0 +1,148 @@
+"""The benchmark harness: its pandas baseline agrees with the product, and it runs end to end.
+
+No timings are asserted (the machine is shared); these tests prove that the figures the benchmark
+compares are the same figures, and that ``advisor-funnel bench`` still works at a tiny size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import bench, bench_baseline, segments, store
+
+TARGETS_TOML = """
+[[segment]]
+name = "30代専門職"
+target = true
+age = [30, 39]
+job_category = ["ITエンジニア", "経理"]
+
+[[segment]]
+name = "20代"
+target = true
+age = [20, 29]
+
+[[segment]]
+name = "非ターゲット"
+target = false
+job_changes = [4, 99]
+"""
+
+
+def random_store(n: int = 3000, seed: int = 3):
+    """A store of random candidates and events, with boundary cases planted on purpose: lags of
+    exactly 14 days and exactly 30 minutes, repeated first contacts, missing attributes, events by
+    advisors without a team, cohorts on both sides of maturity."""
+    rng = np.random.default_rng(seed)
+    con = store.connect(None)
+    for name, dtype in {"age": "DOUBLE", "job_category": "VARCHAR", "job_changes": "DOUBLE"}.items():
+        con.execute(f'alter table candidates add column "{name}" {dtype}')
+    start = pd.Timestamp("2023-01-02 00:00")
+    registered = start + pd.to_timedelta(rng.integers(0, 300 * 24 * 60, n), unit="min")
+    ids = [f"C{i:05d}" for i in range(n)]
+    age = rng.integers(20, 50, n).astype(float)
+    age[rng.random(n) < 0.15] = np.nan
+    jobs = np.array(["ITエンジニア", "経理", "販売", None], dtype=object)[rng.integers(0, 4, n)]
+    changes = rng.integers(0, 8, n).astype(float)
+    changes[rng.random(n) < 0.3] = np.nan
+    candidates = pd.DataFrame({
+        "candidate_id": ids, "registered_at": registered, "channel": rng.choice(["web", "scout"], n),
+        "form_version": "v1", "import_id": 0, "age": age, "job_category": jobs, "job_changes": changes,
+    })
+    advisors = [f"A{i}" for i in range(6)]
+    staff = pd.DataFrame({
+        "staff_id": ["H1", "H2", *advisors], "name": ["H1", "H2", *advisors],
+        "role": ["handler", "handler"] + ["advisor"] * 6,
+        "team": ["T1", "T2", "T1", "T1", "T2", "T2", None, "T3"],
+        "started_on": None, "is_inferred": False, "import_id": 0,
+    })
+    rows = []
+    for i in range(n):
+        reg = registered[i]
+        if rng.random() < 0.85:
+            lag = pd.Timedelta(minutes=float(rng.choice([5, 30, 60 * 24 * 7, rng.exponential(600)])))
+            contact = reg + lag
+            rows.append((ids[i], "first_contact", contact, rng.choice(["H1", "H2", "A1"]), None))
+            if rng.random() < 0.2:
+                rows.append((ids[i], "first_contact", contact + pd.Timedelta(hours=2), "H2", None))
+            if rng.random() < 0.6:
+                handoff = pd.Timedelta(minutes=float(rng.choice([0, 30, 31, rng.exponential(60 * 24 * 5)])))
+                held = contact + handoff
+                if rng.random() < 0.1:
+                    held = reg + pd.Timedelta(days=14)
+                advisor = rng.choice(advisors)
+                rows.append((ids[i], "meeting_held", held, advisor, None))
+                if rng.random() < 0.15:
+                    placed = held + pd.Timedelta(days=float(rng.choice([120, rng.uniform(20, 200)])))
+                    rows.append((ids[i], "placed", placed, advisor, None))
+    events = pd.DataFrame(rows, columns=["candidate_id", "stage", "occurred_at", "staff_id", "scheduled_for"])
+    # Cut the events at the export date, so the last cohorts are immature.
+    events = events[events["occurred_at"] <= start + pd.Timedelta(days=303)]
+    events = events.drop_duplicates(["candidate_id", "stage", "occurred_at"])
+    events["scheduled_for"] = pd.Series(pd.NaT, index=events.index, dtype="datetime64[us]")
+    events["import_id"] = 0
+    for table, frame in (("candidates", candidates), ("staff", staff), ("events", events)):
+        con.register("incoming", frame)
+        con.execute(f"insert into {table} by name select * from incoming")
+        con.unregister("incoming")
+    store.refresh_derived(con)
+    store.bump_version(con)
+    return con
+
+
+@pytest.fixture(scope="module")
+def random_con():
+    con = random_store()
+    yield con
+    con.close()
+
+
+def test_pandas_baseline_equals_ours_on_random_data_with_boundary_cases(random_con):
+    targets = segments.parse_target_list(TARGETS_TOML)
+    ours = bench.headline_metrics(random_con, targets=targets)
+    theirs = bench_baseline.headline_metrics(bench_baseline.load_raw_tables(random_con), TARGETS_TOML)
+    assert bench_baseline.compare(ours, theirs) == []
+    # The comparison has something to compare: every figure is populated.
+    assert 1000 < theirs["meeting_rate_14d"]["n"] < 2900 and theirs["meeting_rate_14d"]["k"] > 100
+    assert theirs["live_transfer_share"]["k"] > 50
+    assert theirs["response_time"]["n"] > 1000
+    assert {c["segment"] for c in theirs["cells"]} >= {"30代専門職", "20代", "非ターゲット", "other", "unknown"}
+
+
+def test_compare_names_each_difference():
+    figures = {
+        "meeting_rate_14d": {"k": 3, "n": 10}, "live_transfer_share": {"k": 1, "n": 2},
+        "response_time": {"median_minutes": 5.0, "p90_minutes": 50.0, "n": 8},
+        "cells": [{"advisor": "A", "segment": "S", "meetings": 4, "placements": 1}],
+    }
+    other = {
+        **figures, "meeting_rate_14d": {"k": 4, "n": 10},
+        "response_time": {"median_minutes": 5.0, "p90_minutes": 51.0, "n": 8},
+        "cells": [{"advisor": "A", "segment": "S", "meetings": 4, "placements": 2}],
+    }
+    diffs = bench_baseline.compare(figures, other)
+    assert len(diffs) == 3
+    assert any("meeting_rate_14d.k" in d for d in diffs)
+    assert any("p90_minutes" in d for d in diffs)
+    assert any("('A', 'S')" in d for d in diffs)
+    assert bench_baseline.compare(figures, figures) == []
+
+
+def test_baseline_classifies_like_the_reference_classifier():
+    targets = segments.parse_target_list(TARGETS_TOML)
+    records = [
+        {"candidate_id": "a", "age": 31.0, "job_category": "経理", "job_changes": 5.0},
+        {"candidate_id": "b", "age": 31.0, "job_category": None, "job_changes": 1.0},
+        {"candidate_id": "c", "age": None, "job_category": "販売", "job_changes": 6.0},
+        {"candidate_id": "d", "age": 45.0, "job_category": "販売", "job_changes": None},
+        {"candidate_id": "e", "age": 25.0, "job_category": "", "job_changes": None},
+        {"candidate_id": "f", "age": 45.0, "job_category": "販売", "job_changes": 2.0},
+    ]
+    got = bench_baseline.classify(pd.DataFrame(records), bench_baseline.parse_targets(TARGETS_TOML))
+    want = {r["candidate_id"]: segments.classify(targets, r)[0] for r in records}
+    assert got.to_dict() == want
+    assert want == {"a": "30代専門職", "b": "unknown", "c": "unknown", "d": "unknown", "e": "20代", "f": "other"}
