@@ -159,6 +159,7 @@ VALUE_COLUMNS = [
     "meeting_rate_empty", "meeting_low_empty", "meeting_high_empty", "meeting_n_empty",
     "placement_rate_filled", "placement_low_filled", "placement_high_filled", "placement_n_filled",
     "placement_rate_empty", "placement_low_empty", "placement_high_empty", "placement_n_empty",
+    "p_filled_meeting", "p_filled_placement",
 ]
 
 
@@ -190,6 +191,10 @@ def value_from_outcomes(outcomes: pd.DataFrame, min_n: int) -> pd.DataFrame:
                 row[f"{outcome}_low_{side}"] = low
                 row[f"{outcome}_high_{side}"] = high
                 row[f"{outcome}_n_{side}"] = n
+            # Does filling the field at all go with the outcome? (2 x 2: filled/empty x outcome)
+            split = np.array([table[filled].sum(axis=0), table[~filled].sum(axis=0)])
+            enough = split.sum(axis=1).min() >= min_n
+            row[f"p_filled_{outcome}"] = g_test_p(split) if enough else math.nan
         rows.append(row)
     return pd.DataFrame(rows, columns=VALUE_COLUMNS)
 
@@ -289,29 +294,34 @@ def recommend(
     identifies_segment: bool,
     value: float | None,
     p_value: float | None,
+    p_filled: float | None = None,
     settings: Settings = DEFAULT,
 ) -> tuple[str, str]:
     """(recommendation, reason code) for one field. In words (the catalogue says the same):
     - a field a target-list rule reads is required (without it the segment stays unknown);
     - too few mature registrations to judge: optional;
     - NMI with the 14-day meeting at least ``form_value_required`` and significant: required;
-    - little value (NMI below ``form_value_low`` or not significant) and filled by fewer than
-      ``form_fill_low``: drop; little value but filled often: optional;
-    - anything between: optional.
+    - little value (NMI below ``form_value_low`` or not significant) but registrants who fill it
+      meet at a significantly different rate from those who do not (``p_filled``): optional,
+      it is an intent signal worth keeping;
+    - little value, no such difference and filled by fewer than ``form_fill_low``: drop;
+    - little value but filled often: optional; anything between: optional.
     """
     if identifies_segment:
         return "required", "identifies_segment"
     if value is None or _nan(value):
         return "optional", "too_little_data"
-    significant = p_value is not None and not _nan(p_value) and p_value < settings.form_value_alpha
+    alpha = settings.form_value_alpha
+    significant = p_value is not None and not _nan(p_value) and p_value < alpha
     if significant and value >= settings.form_value_required:
         return "required", "high_value"
-    low_value = (not significant) or value < settings.form_value_low
-    if low_value and fill_rate is not None and not _nan(fill_rate) and fill_rate < settings.form_fill_low:
+    if significant and value >= settings.form_value_low:
+        return "optional", "some_value"
+    if p_filled is not None and not _nan(p_filled) and p_filled < alpha:
+        return "optional", "signal_when_filled"
+    if fill_rate is not None and not _nan(fill_rate) and fill_rate < settings.form_fill_low:
         return "drop", "low_value_low_fill"
-    if low_value:
-        return "optional", "low_value"
-    return "optional", "some_value"
+    return "optional", "low_value"
 
 
 def _nan(x) -> bool:
@@ -324,7 +334,7 @@ SUMMARY_COLUMNS = [
     "meeting_rate_filled", "meeting_low_filled", "meeting_high_filled", "meeting_n_filled",
     "meeting_rate_empty", "meeting_low_empty", "meeting_high_empty", "meeting_n_empty",
     "placement_rate_filled", "placement_n_filled", "placement_rate_empty", "placement_n_empty",
-    "recommendation", "reason_code",
+    "p_filled_meeting", "recommendation", "reason_code",
 ]
 
 
@@ -354,7 +364,8 @@ def field_summary(
     frame["rules"] = frame["field"].map(lambda f: ", ".join(rules_by_field.get(f, [])))
     decided = [
         recommend(
-            _float(r.fill_rate), bool(r.identifies_segment), _float(r.value), _float(r.p_meeting), settings
+            _float(r.fill_rate), bool(r.identifies_segment), _float(r.value), _float(r.p_meeting),
+            _float(r.p_filled_meeting), settings,
         )
         for r in frame.itertuples()
     ]
