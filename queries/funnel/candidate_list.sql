@@ -33,6 +33,9 @@ in_scope as (
         case when f.meeting_booked_at <= cast($as_of as timestamp) then f.meeting_booked_at end as meeting_booked_at,
         case when f.meeting_booked_at <= cast($as_of as timestamp) then f.scheduled_for end as scheduled_for,
         case when f.meeting_held_at <= cast($as_of as timestamp) then f.meeting_held_at end as meeting_held_at,
+        case when f.recommended_at <= cast($as_of as timestamp) then f.recommended_at end as recommended_at,
+        case when f.interview_at <= cast($as_of as timestamp) then f.interview_at end as interview_at,
+        case when f.offer_at <= cast($as_of as timestamp) then f.offer_at end as offer_at,
         case when f.placed_at <= cast($as_of as timestamp) then f.placed_at end as placed_at
     from funnel as f
     where f.registered_at <= cast($as_of as timestamp)
@@ -73,6 +76,9 @@ select
     meeting_booked_at,
     scheduled_for,
     meeting_held_at,
+    recommended_at,
+    interview_at,
+    offer_at,
     placed_at,
     response_minutes,
     handoff_lag_minutes,

@@ -33,7 +33,7 @@ in_scope as (
       and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
 ),
 
-stages as (
+all_stages as (
     select stage, stage_order, window_days
     from (
         values
@@ -46,6 +46,14 @@ stages as (
             ('offer', 6, cast($placement_window_days as double)),
             ('placed', 7, cast($placement_window_days as double))
     ) as s (stage, stage_order, window_days)
+),
+
+stages as (
+    -- Stages the export does not carry are skipped, so "previous" means the previous stage with data.
+    select a.stage, a.stage_order, a.window_days
+    from all_stages as a
+    left join present_stages as p on p.stage = a.stage
+    where a.stage = 'registered' or p.stage is not null
 ),
 
 candidate_stages as (
@@ -120,8 +128,8 @@ select
     coalesce(b.candidates_from_previous, 0) as candidates_from_previous,
     coalesce(b.excluded_registrations, 0) as excluded_registrations,
     coalesce(b.excluded_cohorts, 0) as excluded_cohorts,
-    s.stage = 'registered' or p.stage is not null as has_data
-from stages as s
+    p.stage is not null as has_data
+from all_stages as s
 left join by_stage as b on b.stage = s.stage
-left join present_stages as p on p.stage = s.stage
+left join stages as p on p.stage = s.stage
 order by s.stage_order

@@ -1,0 +1,356 @@
+"""Handoff metrics (連携スピード): response time (wall clock and business minutes), its buckets and
+the meeting rate after each (lead decay), handoff lag and live transfers, show-up by booking lead
+time, time to meeting (Kaplan-Meier) and registrations by weekday x hour.
+
+Windowed figures count mature cohorts only (see dashboard.metrics.funnel); quantiles are taken in
+SQL over the mature cohorts directly, since they cannot be added up from weekly rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from dashboard import business_hours, sql
+from dashboard.filters import Filters
+from dashboard.metrics import funnel
+from dashboard.settings import DEFAULT, Settings
+from dashboard.stats import add_wilson, rate
+
+LEAD_TIME_BUCKETS = ("same_call", "same_day", "next_day", "2_3_days", "4_plus_days")
+BASES = ("wall", "business")
+KM_CHECKPOINT_DAYS = (1, 3, 7, 14, 30, 60)
+
+
+def response_bucket_keys(settings: Settings = DEFAULT) -> list[str]:
+    """Stable names of the response buckets, e.g. le_5min ... gt_4320min, not_contacted."""
+    bounds = _bounds(settings)
+    keys = [f"le_{_num(b)}min" for b in bounds]
+    return keys + [f"gt_{_num(bounds[-1])}min", "not_contacted"]
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _bounds(settings: Settings) -> tuple[float, ...]:
+    bounds = tuple(settings.response_bucket_minutes)
+    if len(bounds) != 4 or list(bounds) != sorted(bounds):
+        raise ValueError(f"response_bucket_minutes needs four increasing bounds, got {bounds}")
+    return bounds
+
+
+def _bound_params(settings: Settings) -> dict:
+    return {f"bound_{i + 1}": float(b) for i, b in enumerate(_bounds(settings))}
+
+
+def _calendar(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> str:
+    return business_hours.ensure(con, settings, filters.as_of)
+
+
+def _check_basis(basis: str) -> None:
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {BASES}, got {basis!r}")
+
+
+# --- response time ----------------------------------------------------------------------------
+
+def response_time_by_week(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings = DEFAULT, group_by: str | None = None
+) -> pd.DataFrame:
+    """One row per (cohort_week, group_value): registrations, contacted, median_minutes,
+    p90_minutes, median_business_minutes, p90_business_minutes, is_mature."""
+    funnel._check_group_by(group_by)
+    frame = sql.run(
+        con, "handoff/response_time", **filters.params(),
+        window_days=settings.response_window_days, calendar=_calendar(con, filters, settings),
+        by_week=True, group_by=group_by,
+    )
+    return funnel._dates(frame, "cohort_week").drop(columns=["cohorts"])
+
+
+def response_time(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings = DEFAULT, group_by: str | None = None
+) -> pd.DataFrame:
+    """Headline response time over mature cohorts: one row (or one per group) with registrations,
+    contacted (within the response window; the quantiles run over these), median_minutes,
+    p90_minutes, median_business_minutes, p90_business_minutes, cohorts, excluded_cohorts,
+    excluded_registrations."""
+    funnel._check_group_by(group_by)
+    frame = sql.run(
+        con, "handoff/response_time", **filters.params(),
+        window_days=settings.response_window_days, calendar=_calendar(con, filters, settings),
+        by_week=False, group_by=group_by,
+    )
+    return _fold_maturity(frame, "registrations")
+
+
+_COUNT_COLUMNS = (
+    "cohorts", "excluded_cohorts", "excluded_registrations", "registrations", "contacted",
+    "handoffs", "live_transfers",
+)
+
+
+def _fold_maturity(frame: pd.DataFrame, n_col: str) -> pd.DataFrame:
+    """Rows per (group_value, is_mature) -> one row per group: the mature row's figures, plus the
+    immature row's cohorts and count as excluded_cohorts / excluded_registrations."""
+    frame = frame.drop(columns=["cohort_week"])
+    mature = frame[frame["is_mature"]].drop(columns=["is_mature"])
+    immature = frame[~frame["is_mature"]][["group_value", "cohorts", n_col]].rename(
+        columns={"cohorts": "excluded_cohorts", n_col: "excluded_registrations"}
+    )
+    out = mature.merge(immature, on="group_value", how="outer")
+    if out.empty:  # no data at all: one empty headline row keeps callers simple
+        out = pd.DataFrame([dict.fromkeys(out.columns)])
+    counts = [c for c in out.columns if c in _COUNT_COLUMNS]
+    out[counts] = out[counts].fillna(0).astype(int)
+    return out.reset_index(drop=True)
+
+
+def response_buckets(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings = DEFAULT, basis: str = "wall"
+) -> pd.DataFrame:
+    """The response-time distribution over mature cohorts: one row per bucket (0..5) with key,
+    registrations, rate/low/high (share of all registrations), and excluded_cohorts /
+    excluded_registrations (the same on every row)."""
+    _check_basis(basis)
+    weekly = funnel._dates(sql.run(
+        con, "handoff/response_buckets", **filters.params(),
+        window_days=settings.response_window_days, basis=basis,
+        calendar=_calendar(con, filters, settings), **_bound_params(settings),
+    ), "cohort_week")
+    return _bucket_frame(weekly, settings, k_col="registrations")
+
+
+def _bucket_frame(weekly: pd.DataFrame, settings: Settings, k_col: str, n_col: str | None = None) -> pd.DataFrame:
+    keys = response_bucket_keys(settings)
+    mature = weekly[weekly["is_mature"]]
+    immature = weekly[~weekly["is_mature"]]
+    count_cols = [k_col] if n_col is None else [k_col, n_col]
+    sums = mature.groupby("bucket")[count_cols].sum()
+    out = pd.DataFrame({"bucket": range(len(keys)), "key": keys})
+    out = out.merge(sums, left_on="bucket", right_index=True, how="left")
+    out[count_cols] = out[count_cols].fillna(0).astype(int)
+    if n_col is None:  # a distribution: each bucket's share of all registrations
+        out = add_wilson(out.assign(_total=out[k_col].sum()), k_col, "_total").drop(columns=["_total"])
+    else:
+        out = add_wilson(out, k_col, n_col)
+    out["excluded_cohorts"] = immature["cohort_week"].nunique()
+    out["excluded_registrations"] = int(immature["registrations"].sum())
+    return out
+
+
+def meeting_rate_by_response(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings = DEFAULT, basis: str = "wall"
+) -> pd.DataFrame:
+    """Lead decay: per response bucket (0..5, key), registrations, meetings within the meeting
+    window, rate/low/high, over cohorts mature for both windows."""
+    _check_basis(basis)
+    weekly = funnel._dates(sql.run(
+        con, "handoff/meeting_rate_by_response", **filters.params(),
+        window_days=settings.response_window_days, meeting_window_days=settings.meeting_window_days,
+        basis=basis, calendar=_calendar(con, filters, settings), **_bound_params(settings),
+    ), "cohort_week")
+    return _bucket_frame(weekly, settings, k_col="meetings", n_col="registrations")
+
+
+# --- handoff lag and live transfer ------------------------------------------------------------
+
+def handoff_lag_by_week(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings = DEFAULT, group_by: str | None = None
+) -> pd.DataFrame:
+    """One row per (cohort_week, group_value): handoffs, live_transfers, rate/low/high (live-transfer
+    share), median_lag_minutes, p90_lag_minutes, is_mature."""
+    funnel._check_group_by(group_by)
+    frame = sql.run(
+        con, "handoff/handoff_lag", **filters.params(),
+        meeting_window_days=settings.meeting_window_days,
+        live_transfer_minutes=settings.live_transfer_minutes,
+        by_week=True, group_by=group_by,
+    )
+    frame = funnel._dates(frame, "cohort_week").drop(columns=["cohorts"])
+    return add_wilson(frame, "live_transfers", "handoffs")
+
+
+def handoff_lag(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings = DEFAULT, group_by: str | None = None
+) -> pd.DataFrame:
+    """Headline over mature cohorts, one row (or one per group): handoffs (candidates with a first
+    contact and a meeting held within the meeting window), live_transfers, rate/low/high
+    (live-transfer share), median_lag_minutes, p90_lag_minutes, excluded_cohorts,
+    excluded_registrations (here: excluded handoffs)."""
+    funnel._check_group_by(group_by)
+    frame = sql.run(
+        con, "handoff/handoff_lag", **filters.params(),
+        meeting_window_days=settings.meeting_window_days,
+        live_transfer_minutes=settings.live_transfer_minutes,
+        by_week=False, group_by=group_by,
+    )
+    out = _fold_maturity(frame, "handoffs")
+    out = out.rename(columns={"excluded_registrations": "excluded_handoffs"})
+    return add_wilson(out, "live_transfers", "handoffs")
+
+
+# --- show-up by lead time ---------------------------------------------------------------------
+
+def show_up_by_lead_time(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings = DEFAULT
+) -> pd.DataFrame:
+    """One row per lead-time bucket (0..4, key): booked, held, rate/low/high (show-up rate)."""
+    frame = sql.run(
+        con, "handoff/show_up_by_lead_time", **filters.params(),
+        same_call_minutes=settings.live_transfer_minutes,
+    )
+    out = pd.DataFrame({"bucket": range(len(LEAD_TIME_BUCKETS)), "key": LEAD_TIME_BUCKETS})
+    out = out.merge(frame, on="bucket", how="left").fillna({"booked": 0, "held": 0})
+    out["booked"] = out["booked"].astype(int)
+    out["held"] = out["held"].astype(int)
+    return add_wilson(out, "held", "booked")
+
+
+# --- time to meeting (Kaplan-Meier) -----------------------------------------------------------
+
+def time_to_meeting(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings = DEFAULT, group_by: str | None = None
+) -> pd.DataFrame:
+    """Kaplan-Meier curve of the share with a meeting by day since registration: one row per
+    (group_value, day 0..time_to_meeting_days) with at_risk, meetings, censored, share_with_meeting
+    and a Greenwood 95% band (low, high). Still-waiting candidates are censored at as_of."""
+    funnel._check_group_by(group_by)
+    counts = sql.run(
+        con, "handoff/time_to_meeting", **filters.params(),
+        max_days=settings.time_to_meeting_days, group_by=group_by,
+    )
+    return kaplan_meier(counts, settings.time_to_meeting_days)
+
+
+def kaplan_meier(counts: pd.DataFrame, max_days: int) -> pd.DataFrame:
+    """Product-limit estimate from per-day counts (group_value, day, at_risk, meetings, censored)."""
+    columns = ["group_value", "day", "at_risk", "meetings", "censored", "share_with_meeting", "low", "high"]
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    curves = []
+    grid = pd.Index(range(int(max_days) + 1), name="day")
+    for group, part in counts.groupby("group_value", dropna=False, sort=True):
+        part = part.set_index("day").reindex(grid)
+        part["meetings"] = part["meetings"].fillna(0)
+        part["censored"] = part["censored"].fillna(0)
+        # At risk on a day without rows equals the at-risk of the next day that has rows.
+        part["at_risk"] = part["at_risk"].bfill().fillna(0)
+        n = part["at_risk"].to_numpy(dtype=float)
+        d = part["meetings"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(n > 0, 1 - d / n, 1.0)
+            survival = np.cumprod(step)
+            terms = np.where((n > 0) & (n > d), d / (n * (n - d)), 0.0)
+            se = survival * np.sqrt(np.cumsum(terms))
+        part["share_with_meeting"] = 1 - survival
+        part["low"] = np.clip(1 - (survival + 1.96 * se), 0, 1)
+        part["high"] = np.clip(1 - (survival - 1.96 * se), 0, 1)
+        part["group_value"] = group
+        curves.append(part.reset_index())
+    out = pd.concat(curves, ignore_index=True)[columns]
+    for col in ("at_risk", "meetings", "censored"):
+        out[col] = out[col].astype(int)
+    return out
+
+
+# --- weekday x hour ---------------------------------------------------------------------------
+
+def registration_heatmap(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings = DEFAULT
+) -> pd.DataFrame:
+    """One row per (weekday 1..7, hour 0..23), all 168 cells: registrations, contacted,
+    median_minutes, median_business_minutes, is_business_hour (a regular open hour; holidays
+    aside)."""
+    frame = sql.run(
+        con, "handoff/registration_heatmap", **filters.params(),
+        window_days=settings.response_window_days, calendar=_calendar(con, filters, settings),
+    )
+    grid = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["weekday", "hour"]).to_frame(index=False)
+    out = grid.merge(frame, on=["weekday", "hour"], how="left").fillna({"registrations": 0, "contacted": 0})
+    out["registrations"] = out["registrations"].astype(int)
+    out["contacted"] = out["contacted"].astype(int)
+    out["is_business_hour"] = [
+        (w - 1) in settings.business_weekdays and settings.business_start_hour <= h < settings.business_end_hour
+        for w, h in zip(out["weekday"], out["hour"])
+    ]
+    return out
+
+
+# --- the report -------------------------------------------------------------------------------
+
+def _or_none(x):
+    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA:
+        return None
+    return float(x)
+
+
+def report_section(con: duckdb.DuckDBPyConnection, rc) -> dict:
+    """The report keys this module owns (docs/report-keys.md)."""
+    f, s = rc.filters, rc.settings
+    if f.as_of is None:  # empty store
+        f = f.with_(as_of=dt.datetime(1970, 1, 1))
+    rt = response_time(con, f, s).iloc[0]
+    buckets = response_buckets(con, f, s)
+    decay = meeting_rate_by_response(con, f, s)
+    lag = handoff_lag(con, f, s).iloc[0]
+    by_team = handoff_lag(con, f, s, group_by="team")
+    by_handler = handoff_lag(con, f, s, group_by="handler")
+    show = show_up_by_lead_time(con, f, s)
+    km = time_to_meeting(con, f, s)
+    checkpoints = [d for d in KM_CHECKPOINT_DAYS if d <= s.time_to_meeting_days]
+    km_points = km[km["day"].isin(checkpoints)] if not km.empty else km
+    return {
+        "response_time": {
+            "median_minutes": _or_none(rt["median_minutes"]),
+            "p90_minutes": _or_none(rt["p90_minutes"]),
+            "median_business_minutes": _or_none(rt["median_business_minutes"]),
+            "p90_business_minutes": _or_none(rt["p90_business_minutes"]),
+            "registrations": int(rt["registrations"]),
+            "contacted": int(rt["contacted"]),
+            "window_days": s.response_window_days,
+            "cohorts": int(rt["cohorts"]),
+            "excluded_cohorts": int(rt["excluded_cohorts"]),
+            "excluded_registrations": int(rt["excluded_registrations"]),
+            "buckets": [
+                {"bucket": r.key, "registrations": int(r.registrations), "share": rate(r.registrations, buckets["registrations"].sum())}
+                for r in buckets.itertuples()
+            ],
+        },
+        "meeting_rate_by_response_bucket": [
+            {"bucket": r.key, "registrations": int(r.registrations), "meetings": int(r.meetings),
+             "meeting_rate": rate(r.meetings, r.registrations)}
+            for r in decay.itertuples()
+        ],
+        "live_transfer_share": rate(lag["live_transfers"], lag["handoffs"]),
+        "live_transfer_by_team": [
+            {"team": r.group_value, "handoffs": int(r.handoffs), "live_transfers": int(r.live_transfers),
+             "live_transfer_share": rate(r.live_transfers, r.handoffs)}
+            for r in by_team.itertuples() if r.handoffs > 0
+        ],
+        "live_transfer_by_handler": [
+            {"handler": r.group_value, "handoffs": int(r.handoffs), "live_transfers": int(r.live_transfers),
+             "live_transfer_share": rate(r.live_transfers, r.handoffs)}
+            for r in by_handler.itertuples() if r.handoffs > 0
+        ],
+        "handoff_lag": {
+            "median_minutes": _or_none(lag["median_lag_minutes"]),
+            "p90_minutes": _or_none(lag["p90_lag_minutes"]),
+            "handoffs": int(lag["handoffs"]),
+            "excluded_cohorts": int(lag["excluded_cohorts"]),
+            "excluded_handoffs": int(lag["excluded_handoffs"]),
+        },
+        "show_up_by_lead_time": [
+            {"bucket": r.key, "booked": int(r.booked), "held": int(r.held), "show_up_rate": rate(r.held, r.booked)}
+            for r in show.itertuples()
+        ],
+        "time_to_meeting": [
+            {"day": int(r.day), "share_with_meeting": _or_none(r.share_with_meeting),
+             "low": _or_none(r.low), "high": _or_none(r.high), "at_risk": int(r.at_risk)}
+            for r in km_points.itertuples()
+        ],
+    }

@@ -1,0 +1,76 @@
+-- Missed matches: one row per candidate in a high-yield segment who either had their meeting with
+-- an advisor outside the high-converting tier (kind 'other_advisor') or had no meeting at all
+-- although the meeting window has passed (kind 'no_meeting'; younger registrants are still open
+-- and belong to the routing recommendation instead).
+-- days_from_registration: registration to meeting, or to $as_of for those without one.
+-- Parameters:
+--   $segmentation          key of the segmentation in candidate_segments
+--   $high_yield_segments   list of segment names (the high-yield tier)
+--   $high_advisors         list of advisor ids (the high-converting tier)
+--   $meeting_window_days   days a registrant has to get a meeting (settings.meeting_window_days)
+--   $as_of                 the moment the data describes
+--   $start, $end           registration dates, inclusive (null: open)
+--   $team, $channel, $handler, $advisor   scope (null: all); advisor = the meeting advisor
+with funnel as (
+    select * from candidate_funnel
+),
+
+memberships as (
+    select candidate_id, segment
+    from candidate_segments
+    where segmentation = cast($segmentation as varchar)
+),
+
+scoped as (
+    select f.*
+    from funnel as f
+    where f.registered_at <= cast($as_of as timestamp)
+        and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+        and (cast($team as varchar) is null or f.team = cast($team as varchar))
+        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+        and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+),
+
+high_yield as (
+    select f.*, m.segment
+    from scoped as f
+    inner join memberships as m on m.candidate_id = f.candidate_id
+    where list_contains(cast($high_yield_segments as varchar[]), m.segment)
+),
+
+classified as (
+    select
+        *,
+        case
+            when meeting_held_at is not null and meeting_held_at <= cast($as_of as timestamp)
+                then case
+                    when list_contains(cast($high_advisors as varchar[]), meeting_advisor_id) then null
+                    else 'other_advisor'
+                end
+            when epoch(cast($as_of as timestamp)) - epoch(registered_at)
+                >= cast($meeting_window_days as double) * 86400
+                then 'no_meeting'
+        end as kind
+    from high_yield
+)
+
+select
+    candidate_id,
+    segment,
+    kind,
+    case when kind = 'other_advisor' then meeting_advisor_id end as advisor,
+    team,
+    channel,
+    registered_at,
+    first_contact_at,
+    first_contact_by,
+    case when kind = 'other_advisor' then meeting_held_at end as meeting_held_at,
+    (
+        epoch(case when kind = 'other_advisor' then meeting_held_at else cast($as_of as timestamp) end)
+        - epoch(registered_at)
+    ) / 86400.0 as days_from_registration
+from classified
+where kind is not null
+order by registered_at desc, candidate_id

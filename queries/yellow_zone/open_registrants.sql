@@ -1,0 +1,45 @@
+-- Open registrants: one row per candidate registered within $open_days before $as_of who has no
+-- meeting held yet, i.e. who can still be routed to an advisor.
+-- Parameters:
+--   $segmentation  key of the segmentation in candidate_segments
+--   $open_days     how old a registration may be and still count as open (settings.open_registrant_days)
+--   $as_of         the moment the data describes
+--   $start, $end   registration dates, inclusive (null: open)
+--   $team, $channel, $handler, $advisor   scope (null: all); with an advisor scope nobody is open,
+--                  since an open registrant has no advisor yet
+with funnel as (
+    select * from candidate_funnel
+),
+
+memberships as (
+    select candidate_id, segment, is_target
+    from candidate_segments
+    where segmentation = cast($segmentation as varchar)
+),
+
+scoped as (
+    select f.*
+    from funnel as f
+    where (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+        and (cast($team as varchar) is null or f.team = cast($team as varchar))
+        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+        and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+)
+
+select
+    f.candidate_id,
+    f.registered_at,
+    f.channel,
+    coalesce(m.segment, 'unknown') as segment,
+    coalesce(m.is_target, false) as is_target,
+    f.first_contact_at,
+    f.first_contact_by,
+    f.meeting_booked_at
+from scoped as f
+left join memberships as m on m.candidate_id = f.candidate_id
+where f.registered_at <= cast($as_of as timestamp)
+    and epoch(cast($as_of as timestamp)) - epoch(f.registered_at) < cast($open_days as double) * 86400
+    and (f.meeting_held_at is null or f.meeting_held_at > cast($as_of as timestamp))
+order by f.registered_at, f.candidate_id
