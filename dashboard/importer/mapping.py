@@ -547,8 +547,10 @@ class _Builder:
             cur.unregister("_import_ids")
         finally:
             cur.close()
+        if found.empty:
+            return pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")
         lookup = pd.Series(found["registered_at"].to_numpy(dtype="datetime64[us]"), index=found["candidate_id"].to_numpy())
-        return pd.Series(ids.map(lookup).to_numpy(dtype="datetime64[us]"), index=ids.index)
+        return pd.to_datetime(ids.map(lookup)).astype("datetime64[us]")
 
     def _reject_unknown(self, ids: pd.Series, header: str) -> pd.Series | None:
         registered = self._registered_in_store(ids)
