@@ -1,0 +1,255 @@
+"""The importer against the store: idempotence, overlapping re-exports, replace, undo, staff
+inference, personal data on disk, profiles (TOML round trip, validation), previews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from dashboard import importer, store
+from dashboard.importer import Profile, ProfileError
+
+from test_importer_corpus import CORPUS, snapshot
+
+HEADER = "求職者ID,登録日時,流入経路,年齢,初回接触日時,初回対応者,面談実施日時,担当CA\n"
+
+
+def write(tmp_path: Path, name: str, rows: list[str], header: str = HEADER, encoding: str = "cp932") -> Path:
+    path = tmp_path / name
+    path.write_bytes((header + "\n".join(rows) + "\n").encode(encoding))
+    return path
+
+
+def counts(con) -> dict:
+    return store.table_counts(con)
+
+
+def test_same_file_twice_changes_nothing(tmp_path):
+    con = store.connect(None)
+    first = importer.import_file(con, CORPUS / "candidates_cp932.csv")
+    before = snapshot(con)
+    again = importer.import_file(con, CORPUS / "candidates_cp932.csv", file_name="renamed.csv")
+    assert again.already_imported and again.import_id == first.import_id
+    assert snapshot(con) == before
+    assert again.summary_lines("en") == [f"renamed.csv: already imported (import {first.import_id}); nothing changed"]
+
+
+def test_overlapping_re_export_updates_candidates_and_never_doubles_events(tmp_path):
+    con = store.connect(None)
+    week1 = write(tmp_path, "w1.csv", [
+        "A1,2024/4/1 9:00,web,30,2024/4/1 9:10,鈴木,,",
+        "A2,2024/4/2 9:00,web,40,,,,",
+    ])
+    week2 = write(tmp_path, "w2.csv", [
+        "A1,2024/4/1 9:00,web,31,2024/4/1 9:10,鈴木,2024/4/3 10:00,佐藤",  # later stage filled, age corrected
+        "A2,2024/4/2 9:00,web,40,,,,",
+        "A3,2024/4/8 9:00,agent,25,,,,",
+    ])
+    importer.import_file(con, week1)
+    r2 = importer.import_file(con, week2)
+    assert r2.counts["candidates_updated"] == 2 and r2.counts["candidates_inserted"] == 1
+    assert r2.counts["events_existing"] == 1 and r2.counts["events_inserted"] == 1
+    assert con.execute("select candidate_id, age from candidates order by 1").fetchall() == [
+        ("A1", 31.0), ("A2", 40.0), ("A3", 25.0)]
+    assert con.execute("select count(*) from events").fetchall() == [(2,)]
+    funnel = con.execute("select first_contact_at, meeting_held_at, meeting_advisor_id from candidate_funnel "
+                         "where candidate_id = 'A1'").fetchall()
+    assert funnel == [(datetime(2024, 4, 1, 9, 10), datetime(2024, 4, 3, 10), "佐藤")]
+
+
+def test_undo_restores_the_version_an_import_replaced(tmp_path):
+    con = store.connect(None)
+
+    def content():  # everything but the version counter and the history kept for undo
+        snap = snapshot(con)
+        return {k: v for k, v in snap.items() if k not in ("__version__", "store_meta", "candidates_replaced")}
+
+    r1 = importer.import_file(con, write(tmp_path, "w1.csv", ["A1,2024/4/1 9:00,web,30,2024/4/1 9:10,鈴木,,"]))
+    after_first = content()
+    r2 = importer.import_file(con, write(tmp_path, "w2.csv", [
+        "A1,2024/4/1 9:00,agent,31,2024/4/1 9:10,鈴木,2024/4/3 10:00,佐藤", "A2,2024/4/2 9:00,web,22,,,,"]))
+    version = store.data_version(con)
+    importer.undo(con, r2.import_id)
+    assert store.data_version(con) == version + 1
+    assert content() == after_first
+    importer.undo(con, r1.import_id)
+    assert counts(con) == {k: 0 for k in counts(con)}
+
+
+def test_undo_out_of_order_relinks_the_history(tmp_path):
+    con = store.connect(None)
+    ids = []
+    for week, age in ((1, 30), (2, 31), (3, 32)):
+        ids.append(importer.import_file(con, write(tmp_path, f"w{week}.csv", [f"A1,2024/4/1 9:00,web,{age},,,,"])).import_id)
+    importer.undo(con, ids[1])  # the middle version goes; the newest stays
+    assert con.execute("select age from candidates").fetchall() == [(32.0,)]
+    importer.undo(con, ids[2])  # now the first version comes back, not the undone middle one
+    assert con.execute("select age, import_id from candidates").fetchall() == [(30.0, ids[0])]
+
+
+def test_replace_removes_earlier_imports_of_the_same_profile(tmp_path):
+    con = store.connect(None)
+    profile = Profile.from_toml(
+        'name = "週次"\nkind = "candidates"\n[columns]\ncandidate_id = "求職者ID"\nregistered_at = "登録日時"\n')
+    importer.import_file(con, write(tmp_path, "w1.csv", ["A1,2024/4/1 9:00,web,30,,,,", "A2,2024/4/2 9:00,web,30,,,,"]),
+                         profile=profile)
+    r2 = importer.import_file(con, write(tmp_path, "w2.csv", ["A3,2024/4/8 9:00,web,30,,,,"]), profile=profile,
+                              replace=True)
+    assert con.execute("select candidate_id from candidates").fetchall() == [("A3",)]
+    assert importer.list_imports(con)["import_id"].tolist() == [r2.import_id]
+    assert any("replaced" in m for m in r2.messages)
+
+
+def test_refusal_during_replace_rolls_back_the_removal(tmp_path):
+    con = store.connect(None)
+    importer.import_file(con, write(tmp_path, "w1.csv", ["A1,2024/4/1 9:00,web,30,,,,"]))
+    before = snapshot(con)
+    bad = write(tmp_path, "w1.csv", ["A9,yesterday,web,30,,,,"])  # same proposed profile name
+    with pytest.raises(importer.ImportRefused):
+        importer.import_file(con, bad, replace=True)
+    assert snapshot(con) == before
+
+
+def test_inferred_staff_follow_the_events_through_imports_and_undo(tmp_path):
+    con = store.connect(None)
+    r1 = importer.import_file(con, write(tmp_path, "c.csv", [
+        "A1,2024/4/1 9:00,web,30,2024/4/1 9:10,鈴木,2024/4/2 10:00,佐藤",
+        "A2,2024/4/1 9:00,web,30,2024/4/1 9:10,佐藤,,",
+    ]))
+    assert con.execute("select staff_id, role, is_inferred from staff order by 1").fetchall() == [
+        ("佐藤", "both", True), ("鈴木", "handler", True)]
+    staff_list = write(tmp_path, "s.csv", ["鈴木,登録対応,東京1", "佐藤,CA,東京1"], header="担当者名,役割,チーム\n",
+                       encoding="utf-8")
+    r2 = importer.import_file(con, staff_list)
+    assert con.execute("select staff_id, role, team, is_inferred from staff order by 1").fetchall() == [
+        ("佐藤", "advisor", "東京1", False), ("鈴木", "handler", "東京1", False)]
+    importer.undo(con, r2.import_id)  # back to what the events say
+    assert con.execute("select staff_id, role, is_inferred from staff order by 1").fetchall() == [
+        ("佐藤", "both", True), ("鈴木", "handler", True)]
+    importer.undo(con, r1.import_id)
+    assert con.execute("select count(*) from staff").fetchall() == [(0,)]
+
+
+def test_personal_data_never_reaches_the_database_file(tmp_path):
+    path = tmp_path / "store.duckdb"
+    con = store.connect(path)
+    # Uncompressed storage, so a value that was written would show up in the bytes (see the control).
+    con.execute("pragma force_compression = 'uncompressed'")
+    importer.import_file(con, CORPUS / "candidates_cp932.csv")
+    importer.import_file(con, CORPUS / "candidates_utf8_bom.csv")
+    con.execute("checkpoint")
+    con.close()
+    data = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert "よろしくお願いします".encode() in data and b"sco_bizreach" in data  # kept values are there
+    for personal in ["山田 太郎", "ヤマダ タロウ", "090-1234-5678", "08098765432", "taro@example.jp",
+                     "hanako@example.com", "東京都港区芝公園", "09011112222", "9012345678", "x@example.com",
+                     "+81-90-1234-5678", "ササキ"]:
+        assert personal.encode() not in data, personal
+
+
+def test_staff_names_are_kept_or_pseudonymised_on_request(tmp_path):
+    con = store.connect(None)
+    profile = Profile.from_toml('name = "p"\nkind = "candidates"\npseudonymise_staff = true\n')
+    path = write(tmp_path, "c.csv", ["A1,2024/4/1 9:00,web,30,2024/4/1 9:10,鈴木,,"])
+    result = importer.import_file(con, path, profile=profile)
+    staff_ids = [r[0] for r in con.execute("select staff_id from events").fetchall()]
+    assert staff_ids and all(s.startswith("staff_") and "鈴木" not in s for s in staff_ids)
+    assert result.profile.pseudonymise_staff and "pseudonymised" in " ".join(result.messages)
+
+
+def test_profile_round_trip_is_exactly_what_was_used(tmp_path):
+    con = store.connect(None)
+    result = importer.import_file(con, CORPUS / "candidates_cp932.csv")
+    text = result.profile.to_toml()
+    again = Profile.from_toml(text)
+    assert again == result.profile
+    assert again.stages["meeting_booked"].scheduled_for == "面談予定日時"
+    assert again.attributes["current_income"] == "現年収(万円)"
+    # the written profile imports the same file to the same rows
+    other = store.connect(None)
+    profile_path = tmp_path / "p.toml"
+    profile_path.write_text(text, encoding="utf-8")
+    importer.import_file(other, CORPUS / "candidates_cp932.csv", profile=profile_path)
+    q = "select * exclude (import_id) from candidates order by candidate_id"
+    assert other.execute(q).fetchall() == con.execute(q).fetchall()
+
+
+@pytest.mark.parametrize(
+    "toml, fragment",
+    [
+        ('name = "x"\nkind = "people"\n', "profile key kind: 'people' is not one of"),
+        ('name = "x"\nkind = "candidates"\n[stages]\nmeeting_hold = { at = "面談日" }\n', "profile key stages.meeting_hold: unknown stage"),
+        ('name = "x"\nkind = "candidates"\n[columns]\nregistered = "登録日"\n', "profile key columns.registered: not a column"),
+        ('name = "x"\nkind = "events"\n[stage_names]\n"面談" = "meeting"\n', "profile key stage_names.面談: 'meeting' is not a stage"),
+        ('name = "x"\nkind = "candidates"\nencodng = "cp932"\n', "profile key encodng: unknown key"),
+        ('name = "x"\nkind = "candidates"\n[attributes]\n"Age!" = "年齢"\n', "profile key attributes.Age!:"),
+        ('name = "x"\nkind = "candidates"\n[stages]\nplaced = { staff = "担当CA" }\n', "profile key stages.placed.at:"),
+        ("name = \n", "profile is not valid TOML"),
+    ],
+)
+def test_profile_validation_names_the_offending_key(toml, fragment):
+    with pytest.raises(ProfileError) as info:
+        Profile.from_toml(toml)
+    assert fragment in str(info.value)
+
+
+def test_bad_profile_refuses_the_import_in_one_line(tmp_path):
+    con = store.connect(None)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nkind = "people"\n', encoding="utf-8")
+    with pytest.raises(importer.ImportRefused) as info:
+        importer.import_file(con, CORPUS / "candidates_cp932.csv", profile=bad)
+    assert info.value.code == "bad_profile" and "\n" not in str(info.value)
+
+
+def test_profile_column_missing_from_the_file_is_refused():
+    con = store.connect(None)
+    profile = Profile.from_toml('name = "x"\nkind = "candidates"\n[columns]\ncandidate_id = "会員番号"\nregistered_at = "登録日時"\n')
+    with pytest.raises(importer.ImportRefused) as info:
+        importer.import_file(con, CORPUS / "candidates_cp932.csv", profile=profile)
+    assert info.value.message("en") == (
+        'candidates_cp932.csv: required column candidate_id ("会員番号" in the profile) is not in the file')
+
+
+def test_import_many_orders_files_by_kind():
+    con = store.connect(None)
+    files = [CORPUS / n for n in ("calls_utf8.csv", "events_log_utf16.tsv", "candidates_cp932.csv", "staff_utf8_bom.csv")]
+    results = importer.import_many(con, files)
+    assert [r.kind for r in results] == ["staff", "candidates", "events", "activities"]
+    assert results[2].rows_accepted == 4 and results[3].rows_accepted == 3
+
+
+def test_validate_previews_without_writing():
+    con = store.connect(None)
+    importer.import_file(con, CORPUS / "candidates_cp932.csv")
+    before = snapshot(con)
+    raw = importer.read_table((CORPUS / "events_log_utf16.tsv").read_bytes(), "events_log_utf16.tsv")
+    assert raw.kind_guess == "events" and raw.encoding == "utf-16"
+    profile = importer.propose_profile(raw)
+    preview = importer.validate(raw, profile, con)
+    assert preview.refused is None
+    assert preview.rejected_by_reason == {"before_registration": 1, "unknown_candidate": 1, "unmapped_stage": 1}
+    assert len(preview.events) == 4
+    assert snapshot(con) == before
+    # without a store the candidate checks are skipped (and said so), never a crash
+    assert importer.validate(raw, profile).rejected_by_reason == {"unmapped_stage": 1}
+    # a refused file gives a preview with the reason instead of raising
+    empty = importer.read_table(b"a,b\n", "x.csv")
+    assert importer.validate(empty).refused
+
+
+def test_summary_and_dict_are_serialisable():
+    import json
+
+    con = store.connect(None)
+    result = importer.import_file(con, CORPUS / "candidates_cp932.csv")
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["date_range"] == ["2024-04-01T09:05:00", "2024-04-07T18:00:00"]
+    assert data["dropped_columns"]["予備欄"] == "phone"
+    en = result.summary_lines("en")
+    assert en[1] == "rejected or skipped: before registration 1, duplicate id (later row kept) 1"
+    assert en[2].startswith("personal data dropped (never stored): 氏名 (header)")
+    summary = con.execute("select summary_json from imports").fetchall()[0][0]
+    assert json.loads(summary)["rows_accepted"] == 7
