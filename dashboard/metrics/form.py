@@ -31,6 +31,16 @@ def form_fields(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return store.attribute_columns(con)
 
 
+def field_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Field -> the export's header it came from (the field name itself when unknown)."""
+    frame = sql.run(con, "form/field_labels")
+    labels = {f: f for f in form_fields(con)}
+    for row in frame.itertuples():
+        if row.field in labels and isinstance(row.source_header, str) and row.source_header.strip():
+            labels[row.field] = row.source_header
+    return labels
+
+
 def _is_numeric(dtype: str) -> bool:
     upper = dtype.upper()
     return upper in {"DOUBLE", "FLOAT", "REAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT"} or (
@@ -329,7 +339,7 @@ def _nan(x) -> bool:
 
 
 SUMMARY_COLUMNS = [
-    "field", "data_type", "candidates", "filled", "fill_rate", "fill_low", "fill_high",
+    "field", "label", "data_type", "candidates", "filled", "fill_rate", "fill_low", "fill_high",
     "identifies_segment", "rules", "value", "p_meeting", "nmi_placement", "p_placement", "meeting_n",
     "meeting_rate_filled", "meeting_low_filled", "meeting_high_filled", "meeting_n_filled",
     "meeting_rate_empty", "meeting_low_empty", "meeting_high_empty", "meeting_n_empty",
@@ -352,7 +362,10 @@ def field_summary(
     fills = fill_rates(con, filters)
     fills = fills[fills["scope"] == "overall"].drop(columns=["scope", "group_value"])
     value = field_value(con, filters, settings).rename(columns={"nmi_meeting": "value"})
-    frame = pd.DataFrame({"field": list(columns), "data_type": list(columns.values())})
+    labels = field_labels(con)
+    frame = pd.DataFrame(
+        {"field": list(columns), "label": [labels[f] for f in columns], "data_type": list(columns.values())}
+    )
     frame = frame.merge(fills, on="field", how="left").merge(value, on="field", how="left")
     rules_by_field: dict[str, list[str]] = {}
     for rule in (targets.rules if targets is not None else ()):
