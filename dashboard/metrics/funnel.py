@@ -368,11 +368,11 @@ def weekly_overview(
         out = out.merge(part, on="cohort_week", how="left")
     out["registrations"] = out["registrations"].fillna(0).astype(int)
 
-    effective = effective_meetings_by_week(con, trend, segmentation)
+    effective = effective_meetings_by_week(con, trend, target_segmentation(segmentation))
     effective = effective.rename(columns={"meeting_week": "cohort_week"})[["cohort_week", "meetings_held", "effective_meetings"]]
     out = out.merge(effective, on="cohort_week", how="left")
     for col in ("meetings_held", "effective_meetings"):
-        out[col] = out[col].fillna(0).astype(int) if segmentation else np.nan
+        out[col] = out[col].fillna(0).astype(int) if target_segmentation(segmentation) else np.nan
     windows = {
         "response_": settings.response_window_days,
         "contact_": settings.contact_window_hours / 24,
@@ -434,6 +434,43 @@ def kpi_cards(weekly: pd.DataFrame, week: dt.date | None = None) -> list[dict]:
         card("effective_meetings", "count", "effective_meetings", "effective_is_mature"),
         card("live_transfer_share", "rate", "live_rate", "live_is_mature", "live_n", "live_low", "live_high"),
     ]
+
+
+def card_text(card: dict, settings: Settings = DEFAULT, has_targets: bool = True, lang: str | None = None) -> dict:
+    """What a KPI card shows: label (with a provisional badge), value, signed delta, help text
+    (why provisional; the 95% interval and n of a rate) and the delta colour."""
+    from dashboard import i18n
+    from dashboard.i18n import t
+
+    key, kind = card["key"], card["kind"]
+    label = t(f"kpi.{key}", lang)
+    if card["is_provisional"]:
+        label = f"{label}（{t('overview.provisional_badge', lang)}）"
+    if key == "effective_meetings" and not has_targets:
+        return {"label": label, "value": "–", "delta": None, "help": t("overview.no_targets", lang),
+                "delta_color": "normal", "delta_description": None}
+    value = {"rate": i18n.fmt_pct, "minutes": i18n.fmt_minutes, "count": i18n.fmt_int}[kind](card["value"], lang=lang)
+    delta = card["delta"]
+    if delta is not None:
+        if kind == "rate":
+            delta = i18n.fmt_pp(delta, lang=lang)
+        elif kind == "minutes":
+            delta = ("-" if delta < 0 else "+") + i18n.fmt_minutes(abs(delta), lang=lang)
+        else:
+            delta = f"{delta:+,.0f}"
+    windows = {"response_time": f"{settings.response_window_days:g} d", "contact_rate": f"{settings.contact_window_hours:g} h",
+               "meeting_rate": f"{settings.meeting_window_days:g} d", "live_transfer_share": f"{settings.meeting_window_days:g} d"}
+    notes = []
+    if card["is_provisional"]:
+        notes.append(t("overview.provisional_help", lang, window=windows.get(key, "7 d")))
+    if kind == "rate" and card["n"]:
+        notes.append(t("overview.interval_help", lang, low=i18n.fmt_pct(card["low"]), high=i18n.fmt_pct(card["high"]),
+                       n=i18n.fmt_int(card["n"])))
+    return {
+        "label": label, "value": value, "delta": delta, "help": "\n\n".join(notes) or None,
+        "delta_color": "normal" if card["higher_is_better"] else "inverse",
+        "delta_description": t("overview.vs_previous", lang) if delta is not None else None,
+    }
 
 
 def _num(row, column):

@@ -17,7 +17,10 @@ settings, filters = ctx.settings, ctx.filters
 
 basis = st.radio(
     t("handoff.basis"), handoff.BASES, horizontal=True, key="handoff_basis",
-    format_func=lambda b: t(f"handoff.basis_{b}", start=settings.business_start_hour, end=settings.business_end_hour),
+    # Widgets' labels bind the language: AppTest formats values outside the script thread.
+    format_func=lambda b, lang=ctx.lang: t(
+        f"handoff.basis_{b}", lang, start=settings.business_start_hour, end=settings.business_end_hour
+    ),
 )
 
 # Response time: headline and distribution.
@@ -69,7 +72,7 @@ with right:
 st.subheader(t("handoff.heatmap"))
 value = st.radio(
     t("handoff.heatmap_value"), ("registrations", "response"), horizontal=True, key="handoff_heatmap_value",
-    format_func=lambda v: t(f"handoff.heatmap_{v}"),
+    format_func=lambda v, lang=ctx.lang: t(f"handoff.heatmap_{v}", lang),
 )
 cells = cache.call(ctx, handoff.registration_heatmap, filters, settings)
 column = "registrations" if value == "registrations" else f"median{suffix}_minutes"

@@ -21,7 +21,8 @@ if not weeks:
 default = cache.call(ctx, funnel.default_week, ctx.filters)
 week = st.selectbox(
     t("overview.week"), weeks, index=weeks.index(default) if default in weeks else 0,
-    format_func=i18n.fmt_week, help=t("overview.week_help"), key="overview_week",
+    # Widgets' labels bind the language: AppTest formats values outside the script thread.
+    format_func=lambda w, lang=ctx.lang: i18n.fmt_week(w, lang), help=t("overview.week_help"), key="overview_week",
 )
 week_label = i18n.fmt_week(week)
 week_scope = funnel.week_filters(ctx.filters, week)
@@ -31,39 +32,16 @@ targets = funnel.target_segmentation(ctx.segmentation)
 
 # KPI cards with week-over-week change; provisional weeks say so.
 st.subheader(t("overview.kpis"))
-windows = {"response_time": f"{settings.response_window_days:g}d", "contact_rate": f"{settings.contact_window_hours:g}h",
-           "meeting_rate": f"{settings.meeting_window_days:g}d", "live_transfer_share": f"{settings.meeting_window_days:g}d",
-           "registrations": "7d", "effective_meetings": "7d"}
 for col, card in zip(st.columns(len(funnel.KPI_KEYS)), funnel.kpi_cards(weekly, week)):
-    label = t(f"kpi.{card['key']}")
-    if card["is_provisional"]:
-        label = f"{label}（{t('overview.provisional_badge')}）"
-    if card["key"] == "effective_meetings" and targets is None:
-        col.metric(label, "–", help=t("overview.no_targets"))
-        continue
-    fmt = {"rate": i18n.fmt_pct, "minutes": i18n.fmt_minutes, "count": i18n.fmt_int}[card["kind"]]
-    delta = None
-    if card["delta"] is not None:
-        delta = i18n.fmt_pp(card["delta"]) if card["kind"] == "rate" else (
-            i18n.fmt_minutes(abs(card["delta"])) if card["kind"] == "minutes" else f"{card['delta']:+,.0f}")
-        if card["kind"] == "minutes" and card["delta"] < 0:
-            delta = f"-{delta}"
-    help_text = t("overview.provisional_help", window=windows[card["key"]]) if card["is_provisional"] else None
-    if card["kind"] == "rate" and card["n"]:
-        interval = t("overview.interval_help", low=i18n.fmt_pct(card["low"]), high=i18n.fmt_pct(card["high"]),
-                     n=i18n.fmt_int(card["n"]))
-        help_text = f"{help_text}\n\n{interval}" if help_text else interval
-    col.metric(
-        label, fmt(card["value"]), delta=delta, help=help_text,
-        delta_color="normal" if card["higher_is_better"] else "inverse",
-        delta_description=t("overview.vs_previous") if delta else None,
-    )
+    shown = funnel.card_text(card, settings, has_targets=targets is not None, lang=ctx.lang)
+    col.metric(shown["label"], shown["value"], delta=shown["delta"], help=shown["help"],
+               delta_color=shown["delta_color"], delta_description=shown["delta_description"])
 
 # Funnel over the trend window, each stage on the cohorts mature for its window.
 st.subheader(t("overview.funnel", weeks=settings.trend_weeks))
 stages = cache.call(ctx, funnel.stage_funnel, trend_scope, settings)
 mode = st.radio(t("overview.funnel_mode"), funnel_charts.FUNNEL_MODES, horizontal=True,
-                format_func=lambda m: t(f"funnel_mode.{m}"), key="overview_funnel_mode")
+                format_func=lambda m, lang=ctx.lang: t(f"funnel_mode.{m}", lang), key="overview_funnel_mode")
 st.plotly_chart(funnel_charts.funnel_chart(stages, mode), key="overview_funnel_chart")
 st.caption(t("overview.funnel_caption", contact=f"{settings.response_window_days:g}",
              meeting=f"{settings.meeting_window_days:g}", placement=f"{settings.placement_window_days:g}",
@@ -105,7 +83,9 @@ if targets is None:
 figure = st.selectbox(
     t("overview.drill_pick"), figures, key="overview_drill",
     index=figures.index("uncontacted_24h") if found and found[0]["kind"] == "uncontacted" else 0,
-    format_func=lambda f: t("drill.stage", stage=t(f"stage.{f[6:]}")) if f.startswith("stage:") else t(f"drill.{f}"),
+    format_func=lambda f, lang=ctx.lang: (
+        t("drill.stage", lang, stage=t(f"stage.{f[6:]}", lang)) if f.startswith("stage:") else t(f"drill.{f}", lang)
+    ),
 )
 scope = trend_scope if figure.startswith("stage:") else week_scope
 st.caption(t("overview.drill_scope_trend", weeks=settings.trend_weeks) if figure.startswith("stage:")
