@@ -1,0 +1,1008 @@
+"""The Data page's upload flow: reading uploads once, the mapping editor, live validation, the
+session workspace, saved profiles, import history with undo, and the target-list editor.
+
+The first half is plain logic (no Streamlit): mapping table <-> ``Profile``, profile recognition by
+header set, the target-list table <-> TOML, saving files. The second half renders it with
+Streamlit; ``dashboard/views/data.py`` only lays the sections out.
+
+Streamlit reruns the page on every click, so each uploaded file is read exactly once, keyed on its
+``UploadedFile.file_id``; an import happens only on a button press and is remembered per file, and
+the importer itself ignores a file whose bytes it has seen before (sha256).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import math
+import os
+import re
+import tempfile
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import tomli_w
+
+from dashboard import i18n, importer, segments, store
+from dashboard.i18n import t
+from dashboard.importer import aliases as al
+from dashboard.importer.profile import Profile, ProfileError, StageSpec, attribute_name, sanitise_name
+from dashboard.paths import profiles_dir, targets_path
+from dashboard.sql import quote_identifier
+
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm"]
+ENCODINGS = ("auto", "utf-8", "cp932", "utf-16")
+KIND_ORDER = {kind: i for i, kind in enumerate(al.KINDS)}  # staff, candidates, events, activities
+SAMPLE_VALUES = 3
+PREVIEW_ROWS = 20
+STATUS_VALUES_SHOWN = 200
+
+# Mapping-table targets. A row of the table is one source column; its target is one of these codes.
+DROP = "drop"
+ATTRIBUTE = "attribute"
+HANDLER = "staff:handler"  # who made first contact and booked the meeting
+ADVISOR = "staff:advisor"  # who held the meeting and carried the candidate afterwards
+_ADVISOR_STAGES = al.STAGES[al.STAGES.index("meeting_held"):]
+_HANDLER_STAGES = ("first_contact", "meeting_booked")
+
+
+# =============================================================================================
+# Mapping table <-> profile
+# =============================================================================================
+
+def target_options(kind: str) -> list[str]:
+    """Every target a source column of a ``kind`` export can have, in menu order."""
+    options = [f"column:{c}" for c in al.COLUMNS[kind]]
+    if kind in ("candidates", "events"):
+        options += [f"stage:{s}:at" for s in al.STAGES]
+        options += ["stage:meeting_booked:scheduled_for", HANDLER, ADVISOR]
+        options += [f"staff:{s}" for s in al.STAGES]
+    if kind == "candidates":
+        options.append(ATTRIBUTE)
+    options.append(DROP)
+    return options
+
+
+def target_label(code: str, lang: str | None = None) -> str:
+    """How a target code reads in the menu: 'column: 求職者ID (candidate_id)', 'time of: 面談実施'..."""
+    if code in (DROP, ATTRIBUTE, HANDLER, ADVISOR):
+        return t(f"upload.target_{code.replace('staff:', '')}", lang)
+    kind, _, rest = code.partition(":")
+    if kind == "column":
+        return t("upload.target_column", lang, name=t(f"upload_column.{rest}", lang), column=rest)
+    if kind == "stage":
+        stage, _, part = rest.partition(":")
+        return t(f"upload.target_stage_{part}", lang, stage=t(f"stage.{stage}", lang))
+    if kind == "staff":
+        return t("upload.target_stage_staff", lang, stage=t(f"stage.{rest}", lang))
+    return code
+
+
+def _stage_staff(profile: Profile) -> dict[str, set[str]]:
+    """Header -> the stages it is the staff column of."""
+    out: dict[str, set[str]] = {}
+    for stage, spec in profile.stages.items():
+        if spec.staff:
+            out.setdefault(spec.staff, set()).add(stage)
+    return out
+
+
+def _staff_code(header: str, stages: set[str], profile: Profile) -> str:
+    """The one menu code that reproduces ``stages`` for this header (see ``_apply_staff``)."""
+    present = set(profile.stages)
+    advisor = present & set(_ADVISOR_STAGES)
+    booker = profile.stages.get("meeting_booked")
+    if advisor and advisor <= stages and stages - advisor <= {"meeting_booked"}:
+        # The advisor also books when no one else is named as booker.
+        if "meeting_booked" in stages or not (booker and booker.staff and booker.staff != header):
+            return ADVISOR
+    if stages == present & set(_HANDLER_STAGES) and len(stages) == 2:
+        return HANDLER
+    if len(stages) == 1:
+        return f"staff:{next(iter(stages))}"
+    ordered = [s for s in al.STAGES if s in stages]
+    return ADVISOR if advisor & stages else f"staff:{ordered[0]}"
+
+
+def mapping_table(raw: importer.RawTable, profile: Profile) -> pd.DataFrame:
+    """One row per source column: ``source``, ``sample``, ``target`` (a code from
+    ``target_options``), ``name`` (the attribute name), ``personal`` (why it is personal data)."""
+    personal = importer.find_personal_columns(raw, profile)
+    missing = set(profile.missing_values)
+    by_header: dict[str, str] = {}
+    for key, h in profile.columns.items():
+        by_header.setdefault(h, f"column:{key}")
+    for stage, spec in profile.stages.items():
+        by_header.setdefault(spec.at, f"stage:{stage}:at")
+        if spec.scheduled_for:
+            by_header.setdefault(spec.scheduled_for, f"stage:{stage}:scheduled_for")
+    for h, stages in _stage_staff(profile).items():
+        by_header.setdefault(h, _staff_code(h, stages, profile))
+    attr_of = {h: a for a, h in profile.attributes.items()}
+    taken = set(profile.attributes)
+    rows = []
+    for h in raw.df.columns:
+        why = personal.get(h)
+        code = by_header.get(h)
+        name = ""
+        if code is None:
+            if why or h in profile.drop or profile.kind != "candidates":
+                code = DROP
+            else:
+                code = ATTRIBUTE
+                name = attr_of.get(h) or attribute_name(h, taken)
+                taken.add(name)
+        rows.append({
+            "source": h,
+            "sample": _samples(raw.df[h], missing, masked=bool(why)),
+            "target": code,
+            "name": name,
+            "personal": t(f"import_drop.{why}") if why else "",
+        })
+    return pd.DataFrame(rows, columns=["source", "sample", "target", "name", "personal"])
+
+
+def _samples(col: pd.Series, missing: set[str], masked: bool) -> str:
+    values = []
+    for v in col.head(500):
+        v = str(v).strip()
+        if v and v not in missing and v not in values:
+            values.append(v)
+            if len(values) == SAMPLE_VALUES:
+                break
+    if masked and values:
+        # Personal data is not shown back either: only its shape.
+        return " / ".join(re.sub(r"\w", "•", v)[:12] for v in values)
+    return " / ".join(v[:40] for v in values)
+
+
+class MappingError(ValueError):
+    """A mapping table that does not make a valid profile; ``messages`` name the rows."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def profile_from_table(table: pd.DataFrame, base: Profile, kind: str) -> Profile:
+    """The profile a (possibly edited) mapping table describes. Everything the table does not
+    hold (name, encoding, sheet, missing values, stage and role names) comes from ``base``."""
+    errors: list[str] = []
+    columns: dict[str, str] = {}
+    ats: dict[str, str] = {}
+    scheduled: dict[str, str] = {}
+    staff_rows: list[tuple[str, str]] = []
+    attributes: dict[str, str] = {}
+    drop: list[str] = []
+    allowed = set(target_options(kind))
+    for rec in table.to_dict("records"):
+        header = str(rec.get("source") or "")
+        code = rec.get("target") or DROP
+        if not header:
+            continue
+        if code not in allowed:
+            errors.append(t("upload.err_target_kind", source=header, target=target_label(code) if ":" in code else code,
+                            kind=t(f"import_kind.{kind}")))
+            continue
+        part, _, rest = code.partition(":")
+        if part == "column":
+            if rest in columns:
+                errors.append(t("upload.err_twice", target=target_label(code), a=columns[rest], b=header))
+            columns[rest] = header
+        elif part == "stage":
+            stage, _, which = rest.partition(":")
+            slot = ats if which == "at" else scheduled
+            if stage in slot:
+                errors.append(t("upload.err_twice", target=target_label(code), a=slot[stage], b=header))
+            slot[stage] = header
+        elif part == "staff":
+            staff_rows.append((header, code))
+        elif code == ATTRIBUTE:
+            name = str(rec.get("name") or "").strip() or attribute_name(header, set(attributes))
+            clean = sanitise_name(name)
+            if clean in attributes:
+                errors.append(t("upload.err_attr_twice", name=clean, a=attributes[clean], b=header))
+            attributes[clean] = header
+        else:
+            drop.append(header)
+    for stage in scheduled:
+        if stage not in ats:
+            errors.append(t("upload.err_scheduled_without_stage", stage=t(f"stage.{stage}")))
+    stages = {s: StageSpec(at=ats[s], scheduled_for=scheduled.get(s)) for s in al.STAGES if s in ats}
+    _apply_staff(stages, staff_rows, errors)
+    if errors:
+        raise MappingError(errors)
+    data = base.to_dict()
+    data.update(kind=kind, columns=columns, attributes=attributes,
+                stages={s: spec.to_dict() for s, spec in stages.items()})
+    data["drop"] = drop if kind == "candidates" else [h for h in base.drop if h in set(table["source"])]
+    if kind != "events" or "stage" not in columns:
+        data.pop("stage_names", None)
+    if kind != "staff":
+        data.pop("role_names", None)
+    if not data.get("drop"):
+        data.pop("drop", None)
+    try:
+        return Profile.from_dict(data)
+    except ProfileError as exc:
+        raise MappingError(exc.messages) from None
+
+
+def _apply_staff(stages: dict[str, StageSpec], staff_rows: list[tuple[str, str]], errors: list[str]) -> None:
+    """Set each stage's staff column: a stage named on its own wins over the handler, which wins
+    over the advisor (who covers meeting_held and later, and meeting_booked when no one else does)."""
+    explicit: dict[str, str] = {}
+    handler: str | None = None
+    advisor: str | None = None
+    for header, code in staff_rows:
+        if code == HANDLER:
+            handler = handler or header
+        elif code == ADVISOR:
+            advisor = advisor or header
+        else:
+            stage = code.split(":", 1)[1]
+            if stage in explicit:
+                errors.append(t("upload.err_twice", target=target_label(code), a=explicit[stage], b=header))
+            explicit[stage] = header
+    for stage, spec in stages.items():
+        if stage in explicit:
+            spec.staff = explicit[stage]
+        elif stage in _HANDLER_STAGES and handler:
+            spec.staff = handler
+        elif (stage in _ADVISOR_STAGES or stage == "meeting_booked") and advisor:
+            spec.staff = advisor
+
+
+def stage_names_table(raw: importer.RawTable, profile: Profile) -> pd.DataFrame | None:
+    """For an event log: one row per status value with its count and the stage it maps to
+    (empty: not mapped, its rows are rejected and reported)."""
+    header = profile.columns.get("stage")
+    if profile.kind != "events" or not header or header not in raw.df.columns:
+        return None
+    missing = set(profile.missing_values)
+    counts = raw.df[header].str.strip().value_counts()
+    counts = counts[~counts.index.isin(missing)].head(STATUS_VALUES_SHOWN)
+    mapped = {str(k).strip(): v for k, v in profile.stage_names.items()}
+    norm = {al.norm_status(k): v for k, v in profile.stage_names.items()}
+    rows = []
+    for value, n in counts.items():
+        stage = mapped.get(value) or norm.get(al.norm_status(value)) or al.STAGE_NAMES.get(al.norm_status(value))
+        rows.append({"value": value, "rows": int(n), "stage": stage or ""})
+    return pd.DataFrame(rows, columns=["value", "rows", "stage"])
+
+
+def stage_names_from_table(table: pd.DataFrame | None) -> dict[str, str]:
+    if table is None:
+        return {}
+    return {str(r["value"]): r["stage"] for r in table.to_dict("records") if r.get("stage") in al.STAGES}
+
+
+# =============================================================================================
+# Saved profiles and recognition
+# =============================================================================================
+
+def profile_path(name: str, folder: Path | None = None) -> Path:
+    """Where a profile called ``name`` is saved (its file name is the name, made safe)."""
+    stem = re.sub(r'[\\/:*?"<>|\s]+', "_", name.strip()).strip("._") or "profile"
+    return (folder or profiles_dir()) / f"{stem}.toml"
+
+
+def save_profile(profile: Profile, name: str, folder: Path | None = None) -> Path:
+    """Write ``profile`` under ``name`` (replacing a saved profile of that name)."""
+    name = name.strip()
+    if not name:
+        raise MappingError([t("upload.err_profile_name")])
+    path = profile_path(name, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, profile.with_(name=name).to_toml())
+    return path
+
+
+def saved_profiles(folder: Path | None = None) -> list[Profile]:
+    """Every valid profile in the saved-profile folder (invalid files are skipped)."""
+    folder = folder or profiles_dir()
+    found = []
+    for path in sorted(folder.glob("*.toml")) if folder.exists() else []:
+        try:
+            found.append(Profile.from_file(path))
+        except (ProfileError, OSError, UnicodeDecodeError):
+            continue
+    return found
+
+
+def recognise(raw: importer.RawTable, profiles: list[Profile]) -> Profile | None:
+    """The saved profile made for this kind of export, judged by its header set: every header the
+    profile reads must be in the file, and the profile must account for most of the file's headers.
+    Among several, the closest header set wins, then the one saved for a file of the same name."""
+    headers = set(raw.df.columns)
+    best, best_key = None, None
+    for p in profiles:
+        used = p.source_headers()
+        if not used or not used <= headers:
+            continue
+        known = used | set(p.drop) | {h for h in headers if al.is_pii_header(h)}
+        score = len(known & headers) / len(known | headers)
+        if score < 0.6:
+            continue
+        key = (score, p.file == raw.file_name, p.name)
+        if best_key is None or key > best_key:
+            best, best_key = p, key
+    return best
+
+
+# =============================================================================================
+# One uploaded file
+# =============================================================================================
+
+@dataclass
+class Upload:
+    """One uploaded file as the page holds it between reruns (keyed on its file_id)."""
+
+    file_id: str
+    name: str
+    data: bytes
+    encoding: str = "auto"
+    sheet: str | None = None
+    raw: importer.RawTable | None = None
+    error: str | None = None  # the one-line refusal when the file cannot be read at all
+    kind: str = "candidates"
+    base: Profile | None = None  # the profile the mapping editor starts from
+    recognised: str | None = None  # name of the saved profile that matched, if any
+    version: int = 0  # bumps when the editor must start again from a new base
+    preview_key: str | None = None
+    preview: importer.Preview | None = None
+    results: dict[str, object] = field(default_factory=dict)  # "shared" | workspace key -> result
+
+
+def read_upload(file_id: str, name: str, data: bytes, encoding: str = "auto", sheet: str | None = None,
+                profiles: list[Profile] | None = None) -> Upload:
+    """Read an upload (once): decode, sniff, pick the sheet, guess the kind, recognise a saved
+    profile or propose one from the headers. A file that is not a table gets ``error``."""
+    up = Upload(file_id=file_id, name=name, data=data, encoding=encoding, sheet=sheet)
+    reread(up, encoding, sheet, profiles)
+    return up
+
+
+def reread(up: Upload, encoding: str, sheet: str | None, profiles: list[Profile] | None = None) -> None:
+    up.encoding, up.sheet = encoding, sheet
+    up.preview_key = up.preview = None
+    try:
+        up.raw = importer.read_table(up.data, up.name, encoding=encoding, sheet=sheet)
+        up.error = None
+    except importer.ReadError as exc:
+        up.raw = None
+        up.error = str(importer.ImportRefused(exc.reason_code, up.name, detail=exc.detail))
+        return
+    if up.raw.n_rows == 0:
+        up.error = str(importer.ImportRefused("header_only", up.name))
+    match = recognise(up.raw, saved_profiles() if profiles is None else profiles)
+    if match is not None:
+        set_base(up, match, recognised=True)
+    else:
+        set_base(up, importer.propose_profile(up.raw, kind=up.raw.kind_guess or "candidates",
+                                              name=Path(up.name).stem))
+
+
+def set_base(up: Upload, profile: Profile, recognised: bool = False) -> None:
+    """Start the mapping editor again from ``profile``."""
+    up.base = profile.with_(encoding=up.encoding, sheet=up.raw.sheet if up.raw is not None else None)
+    up.kind = profile.kind
+    up.recognised = profile.name if recognised else None
+    up.version += 1
+    up.preview_key = up.preview = None
+
+
+def change_kind(up: Upload, kind: str) -> None:
+    set_base(up, importer.propose_profile(up.raw, kind=kind, name=up.base.name if up.base else Path(up.name).stem))
+
+
+def preview(up: Upload, profile: Profile, con: duckdb.DuckDBPyConnection | None) -> importer.Preview:
+    """Live validation, recomputed only when the profile or the store changes."""
+    version = store.data_version(con) if con is not None else -1
+    key = hashlib.sha256(f"{profile.to_toml()}|{id(con)}|{version}|{i18n.language()}".encode()).hexdigest()
+    if up.preview_key != key:
+        up.preview = importer.validate(up.raw, profile, con)
+        up.preview_key = key
+    return up.preview
+
+
+def mapped_rows(pv: importer.Preview) -> pd.DataFrame:
+    """The first rows as they would be stored (for a wide export with stages, the candidates)."""
+    for frame in (pv.candidates, pv.staff, pv.activities, pv.events):
+        if frame is not None and not frame.empty:
+            return frame.head(PREVIEW_ROWS)
+    return pd.DataFrame()
+
+
+def rejections_by_reason(pv: importer.Preview) -> pd.DataFrame:
+    rows = [{"reason": t(f"import_reason.{code}"), "rows": n} for code, n in pv.rejected_by_reason.items()]
+    return pd.DataFrame(rows, columns=["reason", "rows"])
+
+
+@dataclass
+class Outcome:
+    """What happened to one file when it was imported (or refused)."""
+
+    file_name: str
+    lines: list[str]
+    import_id: int | None = None
+    refused: bool = False
+    already: bool = False
+
+
+def import_uploads(con: duckdb.DuckDBPyConnection, uploads: list[tuple[Upload, Profile]]) -> list[Outcome]:
+    """Import files in dependency order (staff, candidates, events, activities), each in its own
+    transaction; a refused file is reported and the others go on."""
+    outcomes = []
+    ordered = sorted(uploads, key=lambda pair: KIND_ORDER.get(pair[1].kind, len(KIND_ORDER)))
+    for up, profile in ordered:
+        try:
+            result = import_bytes(con, up.data, up.name, profile)
+        except importer.ImportRefused as exc:
+            outcomes.append(Outcome(up.name, [str(exc)], refused=True))
+            continue
+        outcomes.append(Outcome(up.name, result.summary_lines(i18n.language()), result.import_id,
+                                already=result.already_imported))
+    return outcomes
+
+
+def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, profile: Profile | None):
+    """``importer.import_file`` for an upload held in memory."""
+    with tempfile.TemporaryDirectory(prefix="advisor-funnel-upload-") as tmp:
+        # The importer reads a path; the upload is written under its own name in a private folder
+        # that is removed straight after (personal columns are never written to the store).
+        path = Path(tmp) / (Path(file_name).name or "upload")
+        path.write_bytes(data)
+        return importer.import_file(con, path, profile=profile, file_name=file_name)
+
+
+def new_workspace(label: str) -> dict:
+    """An in-memory store for this browser session only (dashboard.frame.WORKSPACE_KEY)."""
+    return {"con": store.connect(None), "key": f"session:{uuid.uuid4().hex}", "label": label}
+
+
+# =============================================================================================
+# Target list: table <-> TOML
+# =============================================================================================
+
+_RANGE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:-|–|—|〜|~|～|to)\s*(-?\d+(?:\.\d+)?)\s*$")
+_LIST_SPLIT = re.compile(r"\s*[,、，]\s*")
+TARGET_HEADER = (
+    "# The agency's target list (求職者ターゲットリスト), edited on the Data page.\n"
+    "# Rules are tried in order; the first match wins (shared/spec/import-profile.md).\n"
+)
+
+
+def _num(x: float):
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def condition_text(c: segments.Condition) -> str:
+    if c.kind == "range":
+        return f"{_num(c.values[0])}-{_num(c.values[1])}"
+    if c.kind == "one_of":
+        return ", ".join(str(v) for v in c.values)
+    return str(c.values[0])
+
+
+def targets_table(targets: segments.TargetList | None, attributes: list[str]) -> pd.DataFrame:
+    """One row per segment: ``name``, ``target`` and one text column per attribute
+    ('30-39' a range, 'a, b' one of, 'x' equals, empty: no condition)."""
+    used = targets.attributes if targets else []
+    cols = list(dict.fromkeys([*used, *attributes]))
+    rows = []
+    for i, rule in enumerate(targets.rules if targets else (), start=1):
+        row = {"order": i, "name": rule.name, "target": rule.target}
+        row.update({a: "" for a in cols})
+        for c in rule.conditions:
+            row[c.attribute] = condition_text(c)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=["order", "name", "target", *cols])
+    frame["order"] = frame["order"].astype("Int64")
+    frame["target"] = frame["target"].astype(bool)
+    for a in cols:
+        frame[a] = frame[a].astype("str")
+    return frame
+
+
+def _cell_value(text: str):
+    m = _RANGE.match(text)
+    if m:
+        return [_num(float(m.group(1))), _num(float(m.group(2)))]
+    items = [s for s in _LIST_SPLIT.split(text) if s]
+    if len(items) > 1:
+        # Kept as text: a list of two numbers would read as a range.
+        return items
+    item = items[0] if items else text
+    try:
+        return _num(float(item))
+    except ValueError:
+        return item
+
+
+def _is_blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() in ("", "None", "nan", "<NA>")
+
+
+def targets_toml(table: pd.DataFrame) -> str:
+    """The TOML text of a target-list table, rules in ``order`` (rows without one go last, in table
+    order; empty rows are skipped). Validate it with ``segments.parse_target_list``."""
+    segs = []
+    if "order" in table.columns:
+        rank = pd.to_numeric(table["order"], errors="coerce").fillna(float("inf"))
+        table = table.assign(_rank=rank.to_numpy()).sort_values("_rank", kind="stable").drop(columns="_rank")
+    for rec in table.to_dict("records"):
+        rec.pop("order", None)
+        name = rec.get("name")
+        if _is_blank(name):
+            if any(not _is_blank(v) for k, v in rec.items() if k not in ("name", "target")):
+                segs.append({"name": "", "target": bool(rec.get("target"))})
+            continue
+        seg = {"name": str(name).strip(), "target": bool(rec.get("target")) if not _is_blank(rec.get("target")) else False}
+        for key, value in rec.items():
+            if key in ("name", "target") or _is_blank(value):
+                continue
+            seg[str(key)] = _cell_value(str(value).strip())
+        segs.append(seg)
+    return TARGET_HEADER + "\n" + tomli_w.dumps({"segment": segs})
+
+
+def save_targets(text: str, path: Path | None = None) -> segments.TargetList:
+    """Validate a target list and write it (atomically) to the target-list file."""
+    path = path or targets_path()
+    parsed = segments.parse_target_list(text, source=path.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, text)
+    return parsed
+
+
+def segment_counts(con: duckdb.DuckDBPyConnection, targets: segments.TargetList) -> pd.DataFrame:
+    """Candidates per segment under ``targets`` (classified with ``segments.classify`` over the
+    distinct attribute combinations, so an unsaved list can be tried without writing)."""
+    columns = segments.available_columns(con)
+    attrs = [a for a in targets.attributes if a in columns]
+    order = {name: i for i, name in enumerate(targets.segment_names() + [segments.UNKNOWN, segments.OTHER])}
+    if attrs:
+        cols = ", ".join(quote_identifier(a, set(columns)) for a in attrs)
+        group = ", ".join(str(i + 1) for i in range(len(attrs)))
+        cur = con.cursor()
+        try:
+            combos = cur.execute(f"select {cols}, count(*) as n from candidates group by {group}").df()
+        finally:
+            cur.close()
+    else:
+        cur = con.cursor()
+        try:
+            combos = cur.execute("select count(*) as n from candidates").df()
+        finally:
+            cur.close()
+    counts: dict[str, int] = {}
+    for rec in combos.to_dict("records"):
+        n = int(rec.pop("n"))
+        if n == 0:
+            continue
+        record = {k: (None if _is_blank(v) else v) for k, v in rec.items()}
+        seg, _ = segments.classify(targets, record)
+        counts[seg] = counts.get(seg, 0) + n
+    target = {r.name: r.target for r in targets.rules}
+    rows = [{"segment": s, "target": target.get(s, False), "candidates": n}
+            for s, n in sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order)))]
+    return pd.DataFrame(rows, columns=["segment", "target", "candidates"])
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# =============================================================================================
+# Streamlit: the sections of the Data page
+# =============================================================================================
+
+_UPLOADS = "_upload_state"  # file_id -> Upload
+_OUTCOMES = "_upload_outcomes"  # (where, [Outcome]) of the last import action
+_FLASH = "_data_flash"  # a message to show once after a rerun
+
+
+def _st():
+    import streamlit as st
+
+    return st
+
+
+def sync_uploads(files) -> list[Upload]:
+    """The uploads in the widget, each read once (keyed on ``file_id``); files removed from the
+    widget are forgotten."""
+    st = _st()
+    state: dict[str, Upload] = st.session_state.setdefault(_UPLOADS, {})
+    files = files or []
+    current = []
+    for f in files:
+        up = state.get(f.file_id)
+        if up is None:
+            up = read_upload(f.file_id, f.name, f.getvalue())
+            state[f.file_id] = up
+        current.append(up)
+    for gone in set(state) - {f.file_id for f in files}:
+        del state[gone]
+    return current
+
+
+def render_upload(ctx) -> None:
+    """Upload, detect, map, validate; then explore alone or add to the shared store."""
+    from dashboard import frame
+
+    st = _st()
+    files = st.file_uploader(
+        t("upload.pick"), type=UPLOAD_TYPES, accept_multiple_files=True, key="upload_files",
+        help=t("upload.pick_help"),
+    )
+    st.caption(t("upload.limit", mb=i18n.fmt_int(st.get_option("server.maxUploadSize"))))
+    uploads = sync_uploads(files)
+    _render_outcomes(ctx)
+    if not uploads:
+        return
+    has_candidates = any(up.raw is not None and up.kind == "candidates" for up in uploads)
+    shared_con, _ = frame.shared_store()
+    ready: list[tuple[Upload, Profile]] = []
+    for up in uploads:
+        with st.container(border=True):
+            # Events and calls are checked against the shared store unless their candidates come
+            # in the same batch (then the import, in dependency order, checks them).
+            con = None if has_candidates and up.kind in ("events", "activities") else shared_con
+            profile = _render_file(up, con)
+        if profile is not None:
+            ready.append((up, profile))
+    if not ready:
+        return
+    st.markdown(t("upload.ready", n=len(ready), total=len(uploads)))
+    left, right = st.columns(2)
+    explore = left.button(t("upload.explore"), key="upload_explore", help=t("upload.explore_help"),
+                          width="stretch")
+    add = right.button(t("upload.add_shared"), key="upload_add", type="primary", help=t("upload.add_help"),
+                       width="stretch")
+    if explore:
+        workspace = st.session_state.get(frame.WORKSPACE_KEY) or new_workspace("")
+        outcomes = _import_once(workspace["con"], workspace["key"], ready)
+        if any(o.import_id is not None for o in outcomes):
+            names = [n for n in workspace["label"].split(", ") if n] + [o.file_name for o in outcomes if not o.refused]
+            workspace["label"] = ", ".join(dict.fromkeys(names))
+            st.session_state[frame.WORKSPACE_KEY] = workspace
+        st.session_state[_OUTCOMES] = ("session", outcomes)
+        st.rerun()
+    if add:
+        outcomes = _import_once(shared_con, "shared", ready)
+        st.session_state[_OUTCOMES] = ("shared", outcomes)
+        st.rerun()
+
+
+def _import_once(con, where: str, ready: list[tuple[Upload, Profile]]) -> list[Outcome]:
+    """Import each file into ``where`` at most once per upload (a second press reports the first
+    result; the importer also ignores bytes it has seen before)."""
+    todo = [(up, p) for up, p in ready if where not in up.results]
+    done = [up.results[where] for up, p in ready if where in up.results]
+    fresh = import_uploads(con, todo) if todo else []
+    by_name = {up.name: up for up, _ in todo}
+    for outcome in fresh:
+        if not outcome.refused and outcome.file_name in by_name:
+            by_name[outcome.file_name].results[where] = outcome
+    again = [Outcome(o.file_name, [t("upload.already_done", file=o.file_name, import_id=o.import_id)],
+                     o.import_id, already=True) for o in done]
+    return fresh + again
+
+
+def _render_outcomes(ctx) -> None:
+    from dashboard import frame
+    from dashboard.metrics import store_info
+
+    st = _st()
+    last = st.session_state.get(_OUTCOMES)
+    if not last:
+        return
+    where, outcomes = last
+    if where == "session":
+        workspace = st.session_state.get(frame.WORKSPACE_KEY)
+        con = workspace["con"] if workspace else None
+        st.info(t("upload.done_session"))
+    else:
+        con = frame.shared_store()[0]
+        st.info(t("upload.done_shared"))
+    for i, o in enumerate(outcomes):
+        if o.refused:
+            st.error(o.lines[0])
+            continue
+        (st.info if o.already else st.success)(o.lines[0])
+        if len(o.lines) > 1:
+            st.caption("  \n".join(o.lines[1:]))
+        if con is not None and o.import_id is not None and not o.already:
+            rejected = store_info.rejected_rows(con, o.import_id)
+            if not rejected.empty:
+                frame.download_button(rejected.drop(columns=["raw_json"]), f"rejected_rows_{o.import_id}.csv",
+                                      key=f"dl_outcome_{i}_{o.import_id}")
+    if st.button(t("upload.dismiss"), key="upload_dismiss"):
+        st.session_state.pop(_OUTCOMES, None)
+        st.rerun()
+
+
+def _render_file(up: Upload, con) -> Profile | None:
+    """One uploaded file: what was detected, the controls, the mapping editor and the live
+    validation. Returns the profile to import with, or None when the file cannot be imported."""
+    st = _st()
+    # Widgets' labels bind the language: AppTest formats values outside the script thread.
+    lang = i18n.language()
+    st.markdown(f"**{up.name}**")
+    if up.raw is None:
+        st.error(up.error)
+        return None
+    raw = up.raw
+    st.caption(_detected(up))
+    profiles = saved_profiles()
+    c1, c2, c3 = st.columns(3)
+    if raw.sheet_names:
+        if len(raw.sheet_names) > 1:
+            sheet = c1.selectbox(t("upload.sheet"), raw.sheet_names, index=raw.sheet_names.index(raw.sheet),
+                                 key=f"sheet:{up.file_id}")
+            if sheet != raw.sheet:
+                reread(up, up.encoding, sheet, profiles)
+                st.rerun()
+    else:
+        enc = c1.selectbox(t("upload.encoding"), ENCODINGS, index=ENCODINGS.index(up.encoding),
+                           format_func=lambda e, lang=lang: t("upload.encoding_auto", lang) if e == "auto" else e,
+                           key=f"enc:{up.file_id}")
+        if enc != up.encoding:
+            reread(up, enc, up.sheet, profiles)
+            st.rerun()
+    if up.error:
+        st.error(up.error)
+        return None
+    kind = c2.selectbox(t("upload.kind"), al.KINDS, index=al.KINDS.index(up.kind),
+                        format_func=lambda k, lang=lang: t(f"import_kind.{k}", lang), key=f"kind:{up.file_id}:{up.version}")
+    if kind != up.kind:
+        change_kind(up, kind)
+        st.rerun()
+    names = [p.name for p in profiles]
+    current = up.recognised if up.recognised in names else ""
+    chosen = c3.selectbox(t("upload.profile"), ["", *names], index=([""] + names).index(current),
+                          format_func=lambda n, lang=lang: n or t("upload.profile_proposed", lang),
+                          key=f"prof:{up.file_id}:{up.version}")
+    if chosen != current:
+        if chosen:
+            set_base(up, next(p for p in profiles if p.name == chosen), recognised=True)
+        else:
+            set_base(up, importer.propose_profile(raw, kind=up.kind, name=Path(up.name).stem))
+        st.rerun()
+    if up.recognised:
+        st.success(t("upload.recognised", name=up.recognised))
+    else:
+        st.caption(t("upload.proposed"))
+
+    st.markdown(t("upload.mapping_heading"))
+    base_table = mapping_table(raw, up.base)
+    options = target_options(up.kind)
+    edited = st.data_editor(
+        base_table,
+        key=f"map:{up.file_id}:{up.version}",
+        hide_index=True,
+        num_rows="fixed",
+        width="stretch",
+        disabled=["source", "sample", "personal"],
+        column_config={
+            "source": st.column_config.TextColumn(t("upload.col_source")),
+            "sample": st.column_config.TextColumn(t("upload.col_sample")),
+            "target": st.column_config.SelectboxColumn(t("upload.col_target"), options=options,
+                                                       format_func=lambda c, lang=lang: target_label(c, lang), required=True),
+            "name": st.column_config.TextColumn(t("upload.col_name"), help=t("upload.col_name_help")),
+            "personal": st.column_config.TextColumn(t("upload.col_personal")),
+        },
+    )
+    try:
+        profile = profile_from_table(edited, up.base, up.kind)
+    except MappingError as exc:
+        for line in exc.messages:
+            st.error(line)
+        return None
+    status = stage_names_table(raw, profile.with_(stage_names=up.base.stage_names))
+    if status is not None:
+        st.markdown(t("upload.stage_names_heading"))
+        edited_status = st.data_editor(
+            status,
+            key=f"status:{up.file_id}:{up.version}:{profile.columns.get('stage')}",
+            hide_index=True, num_rows="fixed", width="stretch", disabled=["value", "rows"],
+            column_config={
+                "value": st.column_config.TextColumn(t("upload.col_status")),
+                "rows": st.column_config.NumberColumn(t("upload.col_rows")),
+                "stage": st.column_config.SelectboxColumn(
+                    t("upload.col_stage"), options=["", *al.STAGES],
+                    format_func=lambda s, lang=lang: t(f"stage.{s}", lang) if s else t("upload.stage_unmapped", lang)),
+            },
+        )
+        profile = profile.with_(stage_names=stage_names_from_table(edited_status))
+
+    pv = preview(up, profile, con)
+    if pv.dropped:
+        st.caption(t("upload.dropped", items=", ".join(
+            f"{h} ({t(f'import_drop.{why}')})" for h, why in pv.dropped.items())))
+    _render_validation(up, pv)
+    _render_save_profile(up, profile)
+    return None if pv.refused else profile
+
+
+def _detected(up: Upload) -> str:
+    raw = up.raw
+    parts = []
+    if raw.sheet:
+        parts.append(t("upload.detected_sheet", sheet=raw.sheet, n=len(raw.sheet_names)))
+    else:
+        delim = {",": t("upload.delim_comma"), "\t": t("upload.delim_tab"), ";": ";", "|": "|"}
+        parts.append(t("upload.detected_text", encoding=raw.encoding or "?",
+                       delimiter=delim.get(raw.delimiter, raw.delimiter or "?")))
+    parts.append(t("upload.detected_size", rows=i18n.fmt_int(raw.n_rows), columns=i18n.fmt_int(len(raw.df.columns))))
+    guess = t(f"import_kind.{raw.kind_guess}") if raw.kind_guess else t("upload.kind_unknown")
+    parts.append(t("upload.detected_kind", kind=guess))
+    return " · ".join(parts)
+
+
+def _render_validation(up: Upload, pv: importer.Preview) -> None:
+    st = _st()
+    if pv.refused:
+        st.error(pv.refused)
+        return
+    a, b, c = st.columns(3)
+    a.metric(t("upload.rows_read"), i18n.fmt_int(pv.rows_read))
+    b.metric(t("upload.rows_ok"), i18n.fmt_int(pv.rows_accepted))
+    c.metric(t("upload.rows_rejected"), i18n.fmt_int(pv.rows_rejected))
+    for note in pv.notes:
+        st.caption(note.text(i18n.language()))
+    if pv.unmapped:
+        st.caption(t("upload.unmapped", items=", ".join(pv.unmapped)))
+    if pv.rejected_by_reason:
+        st.markdown(t("upload.rejections_heading"))
+        st.dataframe(rejections_by_reason(pv).rename(columns={"reason": t("data.col_reason"),
+                                                             "rows": t("upload.col_rows")}),
+                     hide_index=True, key=f"reasons:{up.file_id}")
+        rej = pv.rejections[["row_number", "column_name", "value", "reason"]].head(200)
+        with st.expander(t("upload.rejected_rows", n=i18n.fmt_int(len(pv.rejections)))):
+            st.dataframe(rej.rename(columns={
+                "row_number": t("data.col_row_number"), "column_name": t("data.col_column"),
+                "value": t("data.col_value"), "reason": t("data.col_reason")}),
+                hide_index=True, width="stretch", key=f"rejrows:{up.file_id}")
+    rows = mapped_rows(pv)
+    if not rows.empty:
+        with st.expander(t("upload.preview_heading", n=len(rows))):
+            st.dataframe(rows, hide_index=True, width="stretch", key=f"mapped:{up.file_id}")
+
+
+def _render_save_profile(up: Upload, profile: Profile) -> None:
+    st = _st()
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    name = left.text_input(t("upload.profile_name"), value=up.recognised or up.base.name,
+                           key=f"pname:{up.file_id}:{up.version}")
+    if right.button(t("upload.save_profile"), key=f"psave:{up.file_id}", width="stretch"):
+        try:
+            path = save_profile(profile, name)
+        except (MappingError, OSError) as exc:
+            st.error(t("upload.profile_not_saved", detail=str(exc)))
+        else:
+            up.recognised = name.strip()
+            st.success(t("upload.profile_saved", name=name.strip(), path=path.name))
+
+
+def render_history(ctx) -> None:
+    """Import history of the store on show, undo, and every rejected row."""
+    from dashboard import cache, frame
+    from dashboard.metrics import store_info
+
+    st = _st()
+    flash = st.session_state.pop(_FLASH, None)
+    if flash:
+        st.success(flash)
+    imports = cache.call(ctx, store_info.imports)
+    if imports.empty:
+        st.caption(t("data.no_imports"))
+        return
+    shown = imports[
+        ["import_id", "file_name", "kind", "profile_name", "rows_read", "rows_accepted", "rows_rejected", "finished_at"]
+    ].rename(columns={c: t(f"data.col_{c}") for c in (
+        "import_id", "file_name", "kind", "rows_read", "rows_accepted", "rows_rejected", "finished_at")}
+    ).rename(columns={"profile_name": t("data.col_profile")})
+    st.dataframe(shown, hide_index=True, width="stretch", key="imports_table")
+    names = imports.set_index("import_id")["file_name"].to_dict()
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    pick = left.selectbox(t("data.undo_pick"), imports["import_id"].tolist(),
+                          format_func=lambda i: f"#{i} {names[i]}", key="undo_import")
+    if right.button(t("data.undo"), key="undo_button", width="stretch", help=t("data.undo_help")):
+        try:
+            importer.undo(ctx.con, int(pick))
+        except importer.ImportRefused as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[_FLASH] = t("data.undone", import_id=int(pick), file=names[pick])
+            st.rerun()
+
+    st.subheader(t("data.rejected"))
+    choice = st.selectbox(t("data.pick_import"), imports["import_id"].tolist(),
+                          format_func=lambda i: f"#{i} {names[i]}", key="rejected_import")
+    rejected = cache.call(ctx, store_info.rejected_rows, int(choice))
+    if rejected.empty:
+        st.caption(t("data.rejected_none"))
+        return
+    table = rejected[["row_number", "column_name", "value", "reason"]].rename(columns={
+        "row_number": t("data.col_row_number"), "column_name": t("data.col_column"),
+        "value": t("data.col_value"), "reason": t("data.col_reason")})
+    st.dataframe(table, hide_index=True, width="stretch", key="rejected_table")
+    frame.download_button(rejected.drop(columns=["raw_json"]), f"rejected_rows_{choice}.csv", key="dl_rejected")
+
+
+def render_targets_editor(ctx) -> None:
+    """The target list as a table (one row per segment, one column per attribute), validated on
+    every edit and saved to the target-list file; the TOML itself for what a table cannot say."""
+    from dashboard import frame
+
+    st = _st()
+    flash = st.session_state.pop(_FLASH + "_targets", None)
+    if flash:
+        st.success(flash)
+    path = targets_path()
+    st.caption(t("target_editor.intro", path=path.name))
+    try:
+        current = frame.current_targets()
+    except segments.TargetListError as exc:
+        current = None
+        st.warning(str(exc))
+    attributes = sorted(segments.available_columns(ctx.con))
+    base = targets_table(current, attributes)
+    base_key = hashlib.sha256((current.key if current else "none").encode() + ",".join(base.columns).encode()).hexdigest()[:12]
+    column_config = {
+        "order": st.column_config.NumberColumn(t("target_editor.col_order"), min_value=1, step=1, help=t("target_editor.col_order_help")),
+        "name": st.column_config.TextColumn(t("target_editor.col_name")),
+        "target": st.column_config.CheckboxColumn(t("target_editor.col_target")),
+    }
+    for a in base.columns[3:]:
+        column_config[a] = st.column_config.TextColumn(a, help=t("target_editor.cell_help"))
+    edited = st.data_editor(base, key=f"targets_editor:{base_key}", hide_index=True, num_rows="dynamic",
+                            width="stretch", column_config=column_config)
+    st.caption(t("target_editor.cell_help"))
+    text = targets_toml(edited)
+    parsed = None
+    if current is None and not any(not _is_blank(v) for v in edited["name"]):
+        st.info(t("target_editor.empty"))
+    else:
+        try:
+            parsed = segments.parse_target_list(text, source=path.name)
+        except segments.TargetListError as exc:
+            st.error(str(exc))
+    if parsed is not None and not ctx.is_empty:
+        counts = segment_counts(ctx.con, parsed)
+        st.dataframe(counts.rename(columns={"segment": t("target_editor.col_segment"), "target": t("target_editor.col_target"),
+                                            "candidates": t("target_editor.col_candidates")}),
+                     hide_index=True, key="targets_counts")
+    changed = parsed is not None and (current is None or parsed.key != current.key)
+    if st.button(t("target_editor.save"), key="targets_save", type="primary", disabled=not changed):
+        _save_targets(text, path)
+    with st.expander(t("target_editor.toml_heading")):
+        existing = path.read_text(encoding="utf-8") if path.exists() else text
+        raw = st.text_area(t("target_editor.toml_label"), value=existing, height=300, key=f"targets_toml:{base_key}")
+        if st.button(t("target_editor.save_toml"), key="targets_save_toml"):
+            _save_targets(raw, path)
+
+
+def _save_targets(text: str, path: Path) -> None:
+    st = _st()
+    try:
+        parsed = save_targets(text, path)
+    except segments.TargetListError as exc:
+        st.error(str(exc))
+        return
+    except OSError as exc:
+        st.error(t("target_editor.not_saved", detail=exc.strerror or str(exc)))
+        return
+    if st.session_state.get("target_list") is not None:
+        st.session_state["target_list"] = parsed
+    st.session_state[_FLASH + "_targets"] = t("target_editor.saved", n=len(parsed.rules), path=path.name)
+    st.rerun()
