@@ -1,0 +1,92 @@
+"""Driving a Streamlit page in a real browser: wait for a run to finish, find problems, save screenshots.
+
+Streamlit renders asynchronously: the script runs on the server and streams elements to the
+browser, so "the page loaded" means the app's root element reports a finished script run and the
+connection is up. The root element ``[data-testid="stApp"]`` carries both states as attributes
+(``data-test-script-state``, ``data-test-connection-state``); Streamlit's own browser tests wait on
+them the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = Path(os.environ.get("E2E_SCREENSHOT_DIR", REPO / "docs" / "screenshots"))
+
+# Generous: the first run of a page on a 2-core machine computes every cached metric.
+RUN_TIMEOUT_MS = 90_000
+
+APP = '[data-testid="stApp"]'
+EXCEPTION = '[data-testid="stException"]'
+ERROR_BOX = '[data-testid="stAlertContentError"]'
+CHART = '.js-plotly-plot, [data-testid="stPlotlyChart"]'
+# The frame's catch-all (dashboard/app.py) turns an uncaught exception into this error text.
+GENERIC_ERROR = re.compile(r"表示中に問題が発生しました|Something went wrong while showing this")
+
+
+def wait_for_run(page: Page, timeout: float = RUN_TIMEOUT_MS) -> None:
+    """Block until the app is connected and its script run (after load or a widget change) is done.
+
+    Right after a click, the old "notRunning" state is still showing for a moment before the
+    rerun starts; the short pause lets the rerun begin so the wait does not return too early.
+    """
+    page.wait_for_timeout(300)
+    page.wait_for_selector(f'{APP}[data-test-connection-state="CONNECTED"]', timeout=timeout)
+    page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=timeout)
+    # Elements of the previous run stay greyed out ("stale") until replaced or removed.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout
+    )
+
+
+def open_page(page: Page, base_url: str, path: str, lang: str | None = None) -> None:
+    """Load ``base_url/path`` and wait for its run; optionally switch the language first."""
+    page.goto(f"{base_url}/{path.lstrip('/')}", wait_until="domcontentloaded")
+    wait_for_run(page)
+    if lang is not None:
+        set_language(page, lang)
+
+
+def language_radio(page: Page) -> Locator:
+    return page.get_by_test_id("stSidebar").get_by_role("radiogroup", name="言語 / Language")
+
+
+def set_language(page: Page, lang: str) -> None:
+    """Pick 日本語 (``ja``) or English (``en``) in the sidebar radio and wait for the rerun."""
+    label = {"ja": "日本語", "en": "English"}[lang]
+    option = language_radio(page).get_by_text(label, exact=True)
+    radio = language_radio(page).get_by_role("radio", name=label)
+    if radio.is_checked():
+        return
+    option.click()
+    expect(radio).to_be_checked()
+    wait_for_run(page)
+
+
+def problems(page: Page) -> list[str]:
+    """Exception boxes and error messages on the page (an empty list means a clean page)."""
+    found = [f"exception: {text}" for text in page.locator(EXCEPTION).all_inner_texts()]
+    found += [f"error: {text}" for text in page.locator(ERROR_BOX).all_inner_texts()]
+    # Streamlit reports an unknown URL ("Page not found") in a modal dialog.
+    found += [f"dialog: {text}" for text in page.get_by_role("dialog").all_inner_texts()]
+    body = page.locator('[data-testid="stMain"]').inner_text()
+    if GENERIC_ERROR.search(body) and not found:
+        found.append("error: the frame's generic error message is showing")
+    return found
+
+
+def main_text(page: Page) -> str:
+    return page.get_by_test_id("stMain").inner_text()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page (main area scrolled out in full) as ``<SCREENSHOT_DIR>/<name>.png``."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    return path
