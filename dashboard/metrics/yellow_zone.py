@@ -19,8 +19,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard import routing, segments, shrinkage, sql, stats
+from dashboard import paths, routing, segments, shrinkage, sql, stats
 from dashboard.filters import Filters
+from dashboard.metrics import handoff
 from dashboard.settings import Settings
 
 HIGH = "high"
@@ -142,7 +143,7 @@ def build_model(counts: pd.DataFrame, settings: Settings) -> dict:
 
     total_k, total_n = int(seg["placements"].sum()), int(seg["meetings"].sum())
     return {
-        "segments": seg.sort_values(["shrunk_rate"], ascending=False).reset_index(drop=True),
+        "segments": seg.sort_values(["is_rankable", "shrunk_rate"], ascending=False).reset_index(drop=True),
         "advisors": adv.sort_values(["index"], ascending=False).reset_index(drop=True),
         "cells": cells.reset_index(drop=True),
         "prior": {
@@ -466,38 +467,33 @@ def advisor_profile(con: duckdb.DuckDBPyConnection, filters: Filters, settings: 
                         "shrunk_low", "shrunk_high", "is_yellow_zone"]].merge(team, on="segment", how="left")
     by_segment = by_segment.sort_values(["team_rate"], ascending=False).reset_index(drop=True)
     scoped = filters.with_(advisor=advisor)
-    handoff = advisor_handoff(con, _team_scope(filters), settings)
-    mine = handoff[handoff["advisor"] == advisor]
-    everyone = handoff[handoff["advisor"].isna()]
     return {
         "advisor": row.iloc[0].to_dict() if not row.empty else None,
         "advisor_count": int(len(adv)),
         "by_segment": by_segment,
         "yellow_zone": by_segment[by_segment["is_yellow_zone"]].reset_index(drop=True),
         "missed_matches": missed_matches(con, scoped, settings, segmentation),
-        "handoff": {
-            "advisor": mine.iloc[0].to_dict() if not mine.empty else None,
-            "team": everyone.iloc[0].to_dict() if not everyone.empty else None,
-        },
+        "handoff": advisor_handoff(con, filters, settings, advisor),
     }
 
 
-def advisor_handoff(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> pd.DataFrame:
-    """Handoff lag and live-transfer share of meetings held, per advisor and (advisor null) overall.
+def advisor_handoff(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, advisor: str) -> dict:
+    """The advisor's handoff figures beside the team's, from the Handoff page's own definitions
+    (``metrics.handoff.handoff_lag``: mature cohorts, meetings within the meeting window).
 
-    Columns: advisor, meetings, live_transfers, own_first_contacts, median_handoff_minutes,
-    live_transfer_share, own_first_contact_share.
+    {"advisor": row | None, "team": row | None}; a row has handoffs, live_transfers, rate, low, high
+    (live-transfer share) and median_lag_minutes.
     """
-    columns = ["advisor", "meetings", "live_transfers", "own_first_contacts", "median_handoff_minutes",
-               "live_transfer_share", "own_first_contact_share"]
     if filters.as_of is None:
-        return pd.DataFrame(columns=columns)
-    frame = sql.run(con, "yellow_zone/advisor_handoff", live_transfer_minutes=settings.live_transfer_minutes, **filters.params())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n = frame["meetings"].to_numpy(dtype=float)
-        frame["live_transfer_share"] = np.where(n > 0, frame["live_transfers"] / np.where(n > 0, n, 1), np.nan)
-        frame["own_first_contact_share"] = np.where(n > 0, frame["own_first_contacts"] / np.where(n > 0, n, 1), np.nan)
-    return frame[columns]
+        return {"advisor": None, "team": None}
+    team = _team_scope(filters)
+    by_advisor = handoff.handoff_lag(con, team, settings, group_by="advisor")
+    mine = by_advisor[by_advisor["group_value"] == advisor]
+    everyone = handoff.handoff_lag(con, team, settings)
+    return {
+        "advisor": mine.iloc[0].to_dict() if not mine.empty else None,
+        "team": everyone.iloc[0].to_dict() if not everyone.empty else None,
+    }
 
 
 def advisors_in_scope(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, segmentation: str | None) -> pd.DataFrame:
@@ -519,11 +515,10 @@ def _report_segmentation(con, rc) -> str | None:
         return rc.segmentation
     if rc.targets is not None:
         return segments.ensure(con, rc.targets)
-    from dashboard.paths import DEFAULT_TARGETS
-
-    if DEFAULT_TARGETS.exists():
+    path = paths.targets_path()
+    if path.exists():
         try:
-            return segments.ensure(con, segments.load_target_list(DEFAULT_TARGETS))
+            return segments.ensure(con, segments.load_target_list(path))
         except segments.TargetListError:
             return None
     return None
