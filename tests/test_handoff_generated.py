@@ -35,7 +35,7 @@ def reference(generated):
         part = part.rename(columns={"occurred_at": f"{name}_at", "staff_id": f"{name}_by"})
         frame = frame.merge(part, on="candidate_id", how="left")
     registered = pd.to_datetime(frame["registered_at"])
-    frame["cohort_week"] = (registered - pd.to_timedelta(registered.dt.weekday, unit="D")).dt.normalize()
+    frame["cohort_week"] = (registered - pd.to_timedelta(registered.dt.day_of_week, unit="D")).dt.normalize()
     frame["response_min"] = (pd.to_datetime(frame["contact_at"]) - registered).dt.total_seconds() / 60
     frame["meeting_days"] = (pd.to_datetime(frame["meeting_at"]) - registered).dt.total_seconds() / 86400
     frame["lag_min"] = (pd.to_datetime(frame["meeting_at"]) - pd.to_datetime(frame["contact_at"])).dt.total_seconds() / 60
