@@ -205,9 +205,15 @@ def _child(phase: str, spec: dict, timeout: float = 3600) -> dict:
 def _child_main(argv: list[str]) -> int:
     phase, spec, out = argv[0], json.loads(argv[1]), Path(argv[2])
     rss_at_start = _peak_rss()
+    load_at_start = os.getloadavg()[0]
+    cpu_at_start = _cpu_seconds()
     result = PHASES[phase](spec)
     result["peak_rss_bytes"] = _peak_rss()
     result["rss_after_imports_bytes"] = rss_at_start
+    # On a shared machine wall times move with the load; CPU seconds and the load average say how
+    # much of a slow figure was the machine rather than the code.
+    result["cpu_s"] = _cpu_seconds() - cpu_at_start
+    result["load_average"] = [load_at_start, os.getloadavg()[0]]
     out.write_text(json.dumps(result, ensure_ascii=False, default=_json_default), encoding="utf-8")
     return 0
 
@@ -216,6 +222,11 @@ def _peak_rss() -> int:
     # Linux reports ru_maxrss in KiB (macOS in bytes).
     value = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return value if sys.platform == "darwin" else value * 1024
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _json_default(value):
@@ -450,39 +461,39 @@ def _phase_pandas(spec: dict) -> dict:
 
 
 def headline_metrics(con, targets=None) -> dict:
-    """Our headline metric set, through the product's own query layer, in the baseline's shape
-    (``targets``: a TargetList, default the app's target list)."""
-    from dashboard import business_hours, segments, sql
+    """Our headline metric set, through the metric functions the pages call, in the baseline's
+    shape (``targets``: a TargetList, default the app's target list)."""
+    from dashboard import segments
     from dashboard.filters import Filters, resolve_as_of
+    from dashboard.metrics import funnel, handoff, yellow_zone
     from dashboard.settings import DEFAULT as s
 
     filters = Filters(as_of=resolve_as_of(con))
-    p = filters.params()
-    weeks = sql.run(con, "funnel/meeting_rate", **p, window_days=s.meeting_window_days, group_by=None)
-    mature = weeks[weeks["is_mature"]]
-    calendar = business_hours.ensure(con, s, filters.as_of)
-    rt = sql.run(con, "handoff/response_time", **p, window_days=s.response_window_days, calendar=calendar,
-                 by_week=False, group_by=None)
-    rt = rt[rt["is_mature"]]
-    lag = sql.run(con, "handoff/handoff_lag", **p, meeting_window_days=s.meeting_window_days,
-                  live_transfer_minutes=s.live_transfer_minutes, by_week=False, group_by=None)
-    lag = lag[lag["is_mature"]]
+    meetings = funnel.meeting_rate(con, filters, s).iloc[0]
+    response = handoff.response_time(con, filters, s).iloc[0]
+    lag = handoff.handoff_lag(con, filters, s).iloc[0]
     key = segments.ensure(con, targets or segments.load_target_list(targets_path()))
-    cells = sql.run(con, "yellow_zone/cell_counts", **p, segmentation=key, window_days=s.placement_window_days)
+    cells = yellow_zone.cell_counts(con, filters, s, key)
     return {
         "as_of": filters.as_of.isoformat(),
-        "meeting_rate_14d": {"k": int(mature["meetings"].sum()), "n": int(mature["registrations"].sum())},
+        "meeting_rate_14d": {"k": int(meetings["meetings"]), "n": int(meetings["registrations"])},
         "response_time": {
-            "median_minutes": float(rt["median_minutes"].iloc[0]) if len(rt) else None,
-            "p90_minutes": float(rt["p90_minutes"].iloc[0]) if len(rt) else None,
-            "n": int(rt["contacted"].sum()),
+            "median_minutes": _float_or_none(response["median_minutes"]),
+            "p90_minutes": _float_or_none(response["p90_minutes"]),
+            "n": int(response["contacted"]),
         },
-        "live_transfer_share": {"k": int(lag["live_transfers"].sum()), "n": int(lag["handoffs"].sum())},
+        "live_transfer_share": {"k": int(lag["live_transfers"]), "n": int(lag["handoffs"])},
         "cells": [
             {"advisor": r.advisor, "segment": r.segment, "meetings": int(r.meetings), "placements": int(r.placements)}
             for r in cells.itertuples(index=False)
         ],
     }
+
+
+def _float_or_none(value) -> float | None:
+    import math
+
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
 PHASES = {

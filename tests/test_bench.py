@@ -6,7 +6,7 @@ compares are the same figures, and that ``advisor-funnel bench`` still works at 
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -146,3 +146,57 @@ def test_baseline_classifies_like_the_reference_classifier():
     want = {r["candidate_id"]: segments.classify(targets, r)[0] for r in records}
     assert got.to_dict() == want
     assert want == {"a": "30代専門職", "b": "unknown", "c": "unknown", "d": "unknown", "e": "20代", "f": "other"}
+
+
+GENERATED_TARGETS_TOML = """
+[[segment]]
+name = "非ターゲット"
+target = false
+job_changes = [4, 99]
+
+[[segment]]
+name = "30代専門職"
+age = [30, 39]
+job_category = ["ITエンジニア", "経理", "法人営業"]
+
+[[segment]]
+name = "20代経験者"
+age = [24, 29]
+current_income = [320, 480]
+"""
+
+
+@pytest.mark.slow
+def test_bench_runs_end_to_end_at_a_tiny_size_and_agrees_with_pandas(tmp_path, monkeypatch):
+    pytest.importorskip("dashboard.generator")
+    targets = tmp_path / "targets.toml"
+    targets.write_text(GENERATED_TARGETS_TOML, encoding="utf-8")
+    monkeypatch.setenv("ADVISOR_FUNNEL_TARGETS", str(targets))
+    monkeypatch.setenv("ADVISOR_FUNNEL_PROFILES", str(tmp_path / "profiles"))
+    results = bench.run(sizes=[1500], repeat=1, cache_dir=tmp_path / "cache", weeks=30, pages=["overview", "handoff"])
+
+    size = results["sizes"][0]
+    failed = {name: phase for name, phase in size["phases"].items() if "error" in phase}
+    assert failed == {}
+    summary = size["summary"]
+    assert summary["figures_differ"] == []
+    assert summary["page_errors"] == {}
+    # Every headline figure was measured.
+    assert summary["import_s"] > 0 and summary["report_cold_s"] > 0 and summary["pandas_s"] > 0
+    assert set(summary["page_warm_s"]) == set(summary["page_cold_s"]) == {"overview", "handoff"}
+    assert summary["peak_rss_bytes"] > 0
+    # The pages really call metric functions, and each import moved the data version exactly once.
+    assert all(size["phases"]["record"]["pages"][p]["calls"] > 0 for p in ("overview", "handoff"))
+    assert [f["data_version_steps"] for f in size["phases"]["import"]["files"]] == [1, 1, 1, 1]
+    # The pandas baseline had data to work on.
+    figures = size["phases"]["pandas"]["figures"]
+    assert figures["meeting_rate_14d"]["n"] > 500 and figures["cells"]
+
+    table = bench.format_table(results)
+    assert "pandas / ours warm" in table and "page overview: cold" in table
+    json.dumps(results)
+
+
+def test_page_names_are_the_app_views():
+    names = bench.page_names()
+    assert {"overview", "handoff", "yellow_zone", "data"} <= set(names)
