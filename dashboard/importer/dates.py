@@ -28,20 +28,6 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 # Serial numbers outside this range are not taken for dates (1927-05-18 .. 2173-10-14).
 SERIAL_MIN, SERIAL_MAX = 10_000, 100_000
 
-_FAST_FORMATS = [
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%dT%H:%M:%S.%f",
-    "%Y.%m.%d",
-    "%Y.%m.%d %H:%M",
-]
 # Full-width digits and separators, as DuckDB's translate() takes them (NFKC for this subset).
 _FULL = "０１２３４５６７８９／－：．　，"
 _HALF = "0123456789/-:. ,"
@@ -194,26 +180,43 @@ def parse_datetimes(values, missing_values=("",), con: duckdb.DuckDBPyConnection
                 from _dates_in
             ),
 
+            flagged as (
+                select w, (w is null or w = '' or list_contains($missing, w)) as is_missing from cleaned
+            ),
+
+            -- A failed strptime is slow, so each cell gets the one format its shape calls for;
+            -- cells of any other shape are left to the Python parser.
             parsed as (
                 select
                     w,
-                    (w is null or list_contains($missing, w)) as is_missing,
-                    coalesce(
-                        try_strptime(w, $formats),
-                        case
-                            when regexp_full_match(w, '\\d{5}(\\.\\d+)?')
-                                and cast(w as double) >= $smin and cast(w as double) < $smax
-                            then timestamp '1899-12-30'
-                                + to_microseconds(cast(round(cast(w as double) * 86400000000) as bigint))
-                        end
-                    ) as ts
-                from cleaned
+                    is_missing,
+                    case
+                        when is_missing then null
+                        when contains(w, '/') then
+                            case
+                                when not contains(w, ':') then try_strptime(w, '%Y/%m/%d')
+                                when w like '%:%:%' then try_strptime(w, '%Y/%m/%d %H:%M:%S')
+                                else try_strptime(w, '%Y/%m/%d %H:%M')
+                            end
+                        when w like '____-%' and not (w like '%Z' or w like '%+%' or w like '%:%-%') then
+                            case
+                                when not contains(w, ':') then try_strptime(w, '%Y-%m-%d')
+                                when contains(w, '.') then try_strptime(replace(w, 'T', ' '), '%Y-%m-%d %H:%M:%S.%f')
+                                when w like '%:%:%' then try_strptime(replace(w, 'T', ' '), '%Y-%m-%d %H:%M:%S')
+                                else try_strptime(replace(w, 'T', ' '), '%Y-%m-%d %H:%M')
+                            end
+                        when length(w) <= 16 and regexp_full_match(w, '\\d{5}(\\.\\d+)?')
+                            and cast(w as double) >= $smin and cast(w as double) < $smax
+                        then timestamp '1899-12-30'
+                            + to_microseconds(cast(round(cast(w as double) * 86400000000) as bigint))
+                    end as ts
+                from flagged
             )
 
             select
                 ts,
                 is_missing,
-                contains(w, ':') or (regexp_full_match(w, '\\d{5}\\.\\d*[1-9]\\d*')) as has_time,
+                contains(w, ':') or (length(w) <= 16 and regexp_full_match(w, '\\d{5}\\.\\d*[1-9]\\d*')) as has_time,
                 case when ts is null and not is_missing then w end as leftover
             from parsed
             """,
@@ -221,7 +224,6 @@ def parse_datetimes(values, missing_values=("",), con: duckdb.DuckDBPyConnection
                 "full": _FULL,
                 "half": _HALF,
                 "missing": [m.strip() for m in missing_values],
-                "formats": _FAST_FORMATS,
                 "smin": float(SERIAL_MIN),
                 "smax": float(SERIAL_MAX),
             },
@@ -252,26 +254,54 @@ def parse_datetimes(values, missing_values=("",), con: duckdb.DuckDBPyConnection
 _NUMBER_SUFFIX = re.compile(r"(万円|万|円|歳|才|回|社|人|件|分|時間|ヶ月|か月|カ月|年|%|％)$")
 
 
-def parse_numbers(values, missing_values=("",)) -> tuple[pd.Series, pd.Series]:
+def parse_numbers(values, missing_values=("",), con: duckdb.DuckDBPyConnection | None = None) -> tuple[pd.Series, pd.Series]:
     """``(numbers, bad)`` for a text column: NFKC, thousands separators and a unit suffix such as
-    万円 or 歳 removed (``"450万円"`` -> 450.0). Empty cells are NaN and not bad."""
-    s = pd.Series(values, dtype="str")
-    missing = {m.strip() for m in missing_values}
-    stripped = s.str.strip()
-    is_missing = stripped.isna() | stripped.isin(missing)
-    numbers = pd.to_numeric(stripped.where(~is_missing), errors="coerce")
-    left = numbers.isna() & ~is_missing
+    万円 or 歳 removed (``"450万円"`` -> 450.0). Empty cells are NaN and not bad. Plain numbers are
+    cast in bulk by DuckDB; the rest once per distinct value in Python."""
+    arr = _as_arrow(values)
+    own = con is None
+    con = con or duckdb.connect()
+    try:
+        con.register("_numbers_in", pa.table({"v": arr}))
+        out = con.sql(
+            """
+            with cleaned as (
+                select trim(v) as w from _numbers_in
+            )
+            select
+                (w is null or w = '' or list_contains($missing, w)) as is_missing,
+                case when regexp_full_match(w, '[-+]?[0-9]+(\\.[0-9]+)?') then cast(w as double) end as num,
+                case when not regexp_full_match(w, '[-+]?[0-9]+(\\.[0-9]+)?') then w end as leftover
+            from cleaned
+            """,
+            params={"missing": [m.strip() for m in missing_values]},
+        ).to_arrow_table()
+        con.unregister("_numbers_in")
+    finally:
+        if own:
+            con.close()
+    is_missing = out.column("is_missing").to_numpy(zero_copy_only=False)
+    numbers = pd.Series(out.column("num").to_numpy(zero_copy_only=False), dtype="float64")
+    left = numbers.isna().to_numpy() & ~is_missing
     if left.any():
-        uniq = stripped[left].unique()
+        words = pd.Series(out.column("leftover").to_pandas())[left]
         cache = {}
-        for u in uniq:
+        for u in words.unique():
             t = _NUMBER_SUFFIX.sub("", normalise(u).replace(",", "").replace(" ", ""))
             try:
                 cache[u] = float(t)
             except ValueError:
                 cache[u] = np.nan
-        numbers = numbers.astype("float64")
-        numbers.loc[left] = stripped[left].map(cache).astype("float64")
-    numbers = numbers.astype("float64")
-    bad = numbers.isna() & ~is_missing
+        numbers.loc[left] = words.map(cache).astype("float64").to_numpy()
+    bad = pd.Series(numbers.isna().to_numpy() & ~is_missing)
     return numbers, bad
+
+
+def looks_numeric(values, missing_values=("",), sample: int = 500, con: duckdb.DuckDBPyConnection | None = None) -> bool:
+    """Whether a text column is worth parsing as numbers: its first non-empty cells all are."""
+    s = pd.Series(values).head(sample * 4).dropna().astype(str).str.strip()
+    s = s[~s.isin([m.strip() for m in missing_values])].head(sample)
+    if s.empty:
+        return False
+    numbers, bad = parse_numbers(s.reset_index(drop=True), missing_values, con=con)
+    return not bad.any()

@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from dashboard import i18n
 from dashboard.importer import aliases as al
-from dashboard.importer.dates import ParsedDates, normalise, parse_datetimes, parse_numbers
+from dashboard.importer.dates import ParsedDates, looks_numeric, normalise, parse_datetimes, parse_numbers
 from dashboard.importer.profile import Profile, ProfileError, StageSpec, attribute_name, load_profile
 from dashboard.importer.reader import RawTable
 
@@ -29,7 +29,7 @@ _PHONE_STRONG = re.compile(
     r"^(?:(?:\+81|0)\d{1,4}[-(]?\d{1,4}[-)]?\d{3,4}|[1-9]\d{0,3}-\d{1,4}-\d{3,4}|[5789]0\d{8})$"
 )
 _PHONE_WEAK = re.compile(r"^[1-9]\d{8}$")  # landline that lost its leading zero in Excel
-PII_SAMPLE = 2000
+PII_SAMPLE = 500
 
 
 class ImportRefused(Exception):
@@ -216,14 +216,13 @@ def _pii_by_content(col: pd.Series, missing: set[str]) -> str | None:
     if values.empty:
         return None
     n = len(values)
-    if values.str.contains("@", regex=False).sum() * 2 > n:
-        if values.map(lambda v: bool(_EMAIL.match(v))).sum() * 2 > n:
-            return "email"
-    if values.str.len().max() > 40:
+    if values.str.fullmatch(_EMAIL.pattern.strip("^$")).sum() * 2 > n:
+        return "email"
+    if values.str.len().max() > 40 or values.str.contains(r"\d").sum() * 2 <= n:
         return None
-    compact = values.map(lambda v: re.sub(r"[\s]", "", normalise(v)))
-    strong = compact.map(lambda v: bool(_PHONE_STRONG.match(v)))
-    weak = compact.map(lambda v: bool(_PHONE_WEAK.match(v)))
+    compact = values.map(lambda v: re.sub(r"\s", "", normalise(v)))
+    strong = compact.str.fullmatch(_PHONE_STRONG.pattern.strip("^$"))
+    weak = compact.str.fullmatch(_PHONE_WEAK.pattern.strip("^$"))
     if strong.any() and (strong | weak).sum() * 2 > n:
         return "phone"
     return None
@@ -446,10 +445,12 @@ class _Builder:
         existing = _existing_attribute_types(self.con)
         for attr, header in p.attributes.items():
             values = self.text(header)[keep]
-            numbers, bad = parse_numbers(values, self.missing)
             dtype = existing.get(attr)
-            if dtype is None:
-                dtype = "DOUBLE" if numbers.notna().any() and not bad.any() else "VARCHAR"
+            if dtype is None or dtype == "DOUBLE":
+                numeric = dtype == "DOUBLE" or looks_numeric(values, self.missing, con=self._scratch)
+                numbers, bad = parse_numbers(values, self.missing, con=self._scratch) if numeric else (None, None)
+                if dtype is None:
+                    dtype = "DOUBLE" if numeric and numbers.notna().any() and not bad.any() else "VARCHAR"
             if dtype == "DOUBLE":
                 if bad.any():
                     self.notes.append(Note("bad_numbers", {"column": header, "n": int(bad.sum())}))
@@ -626,7 +627,8 @@ class _Builder:
         keep = ~self.bad_row
         minutes = pd.Series(np.nan, index=ids.index)
         if "minutes" in p.columns:
-            minutes, bad = parse_numbers(self.text(p.columns["minutes"]), self.missing)
+            minutes, bad = parse_numbers(self.text(p.columns["minutes"]), self.missing, con=self._scratch)
+            minutes.index = ids.index
             if bad[keep].any():
                 self.notes.append(Note("bad_numbers", {"column": p.columns["minutes"], "n": int(bad[keep].sum())}))
         acts = pd.DataFrame({

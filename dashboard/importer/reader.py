@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
+import duckdb
 
 from dashboard.importer.aliases import COLUMNS, STAGE_AT, lookup, norm_header
 
@@ -179,36 +180,44 @@ def _read_text(text: str) -> RawTable:
     if not any(h.strip() for h in headers):
         raise ReadError("no_header")
     names = _dedupe(headers)
-    body = text[first_line_end:].encode("utf-8")
+    body = text[first_line_end:]
     malformed: list[int] = []
-
-    def on_invalid(row):
-        malformed.append(row.number or -1)
-        return "skip"
-
     if body.strip():
-        table = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-            ),
-        )
-        df = table.to_pandas()
-        if malformed:
-            # Ragged rows: re-read with the csv module so row numbers stay those of the file.
-            df, malformed = _read_ragged(text[first_line_end:], delimiter, names)
+        try:
+            df = _parse_with_duckdb(body, delimiter, names)
+        except duckdb.Error:
+            # Rows with more cells than the header: re-read with the csv module, which keeps the
+            # file's row numbers and reports the rows that do not fit.
+            df, malformed = _read_ragged(body, delimiter, names)
     else:
         df = pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
     df = _drop_blank_rows(df)
     return RawTable(df=df, file_name="", sha256="", delimiter=delimiter, headers=list(headers),
                     malformed_rows=malformed)
+
+
+def _parse_with_duckdb(body: str, delimiter: str, names: list[str]) -> pd.DataFrame:
+    """Parse the decoded body (header removed) with DuckDB's parallel CSV reader, all cells text.
+    The text goes through a temporary UTF-8 file: DuckDB reads files, not Python strings."""
+    columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
+    with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as tmp:
+        tmp.write(body.encode("utf-8"))
+        path = tmp.name
+    con = duckdb.connect()
+    try:
+        select = ", ".join(f"coalesce(c{i}, '') as c{i}" for i in range(len(names)))
+        table = con.sql(
+            f"select {select} from read_csv($path, header = false, auto_detect = false, delim = $delim, "
+            "quote = '\"', escape = '\"', columns = $columns, null_padding = true, "
+            "strict_mode = true, skip = 0)",
+            params={"path": path, "delim": delimiter, "columns": columns},
+        ).to_arrow_table()
+    finally:
+        con.close()
+        os.unlink(path)
+    df = table.to_pandas()
+    df.columns = names
+    return df
 
 
 def _read_ragged(body: str, delimiter: str, names: list[str]) -> tuple[pd.DataFrame, list[int]]:
