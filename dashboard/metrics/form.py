@@ -359,9 +359,16 @@ def field_summary(
     columns = form_fields(con)
     if not columns:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    fills = fill_rates(con, filters)
-    fills = fills[fills["scope"] == "overall"].drop(columns=["scope", "group_value"])
-    value = field_value(con, filters, settings).rename(columns={"nmi_meeting": "value"})
+    outcomes = field_outcomes(con, filters, settings)
+    # The contingency table already counts every registration per bin: the overall fill rate
+    # comes with it (the same figure as fill_rates' overall rows, without a second pass).
+    fills = (
+        outcomes.assign(filled=outcomes["candidates"].where(outcomes["is_filled"].astype(bool), 0))
+        .groupby("field", as_index=False)[["candidates", "filled"]]
+        .sum()
+    )
+    fills = stats.add_wilson(fills, "filled", "candidates", prefix="fill_")
+    value = value_from_outcomes(outcomes, settings.form_min_n).rename(columns={"nmi_meeting": "value"})
     labels = field_labels(con)
     frame = pd.DataFrame(
         {"field": list(columns), "label": [labels[f] for f in columns], "data_type": list(columns.values())}

@@ -55,7 +55,7 @@ field_values as (
     ) unpivot include nulls (value for field in (/* @fields */))
 ),
 
-typed as (
+cleaned as (
     select
         candidate_id,
         field,
@@ -64,15 +64,25 @@ typed as (
     from field_values
 ),
 
+typed as (
+    select
+        candidate_id,
+        field,
+        value,
+        is_numeric,
+        case when is_numeric then try_cast(value as double) end as number
+    from cleaned
+),
+
 cuts as (
     select
         field,
-        quantile_cont(try_cast(value as double), 0.2) as q1,
-        quantile_cont(try_cast(value as double), 0.4) as q2,
-        quantile_cont(try_cast(value as double), 0.6) as q3,
-        quantile_cont(try_cast(value as double), 0.8) as q4
+        quantile_cont(number, 0.2) as q1,
+        quantile_cont(number, 0.4) as q2,
+        quantile_cont(number, 0.6) as q3,
+        quantile_cont(number, 0.8) as q4
     from typed
-    where is_numeric and value is not null
+    where number is not null
     group by 1
 ),
 
@@ -96,14 +106,14 @@ binned as (
         t.candidate_id,
         t.field,
         t.value is not null as is_filled,
-        try_cast(t.value as double) as number,
+        t.number,
         case
             when t.value is null then '(empty)'
-            when t.is_numeric and try_cast(t.value as double) is null then '(other)'
-            when t.is_numeric and try_cast(t.value as double) <= k.q1 then 'q1'
-            when t.is_numeric and try_cast(t.value as double) <= k.q2 then 'q2'
-            when t.is_numeric and try_cast(t.value as double) <= k.q3 then 'q3'
-            when t.is_numeric and try_cast(t.value as double) <= k.q4 then 'q4'
+            when t.is_numeric and t.number is null then '(other)'
+            when t.is_numeric and t.number <= k.q1 then 'q1'
+            when t.is_numeric and t.number <= k.q2 then 'q2'
+            when t.is_numeric and t.number <= k.q3 then 'q3'
+            when t.is_numeric and t.number <= k.q4 then 'q4'
             when t.is_numeric then 'q5'
             when r.value_rank <= cast($top_k as integer) then t.value
             else '(other)'
