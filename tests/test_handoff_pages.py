@@ -32,7 +32,7 @@ def test_handoff_on_the_sample_store(populated_store, lang):
     at = run_page(populated_store, "handoff", lang=lang)
     assert errors(at) == []
     assert at.title[0].value == ("連携スピード" if lang == "ja" else "Handoff")
-    assert len(at.get("plotly_chart")) == 7
+    assert len(at.get("plotly_chart")) == 8
     assert at.metric[0].value not in ("–", "")  # a median response time is shown
 
 

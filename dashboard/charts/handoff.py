@@ -96,16 +96,24 @@ def live_transfer_chart(frame: pd.DataFrame, title: str = "") -> go.Figure:
                       t("handoff_chart.live_transfer_share"), horizontal=True)
 
 
-def time_to_meeting_chart(curves: pd.DataFrame, title: str = "") -> go.Figure:
-    """Kaplan-Meier step curves, one per group (metrics.handoff.time_to_meeting)."""
+def time_to_meeting_chart(curves: pd.DataFrame, overall: pd.DataFrame | None = None, title: str = "") -> go.Figure:
+    """Kaplan-Meier step curves, one per group, and the overall curve in black
+    (metrics.handoff.time_to_meeting). Candidates without a group (nobody reached them, so no team)
+    are part of the overall curve only."""
     fig = go.Figure()
-    for i, (group, part) in enumerate(curves.groupby("group_value", dropna=False, sort=True)):
-        name = str(group) if pd.notna(group) else t("handoff_chart.no_team")
+    if overall is not None and not overall.empty:
+        fig.add_trace(go.Scatter(
+            x=overall["day"], y=overall["share_with_meeting"], mode="lines", line_shape="hv",
+            line=dict(color="#222", width=3), name=t("handoff_chart.all"),
+            hovertemplate=f"{t('handoff_chart.all')}<br>%{{x}}: %{{y:.1%}}<extra></extra>",
+        ))
+    grouped = curves[curves["group_value"].notna()] if not curves.empty else curves
+    for i, (group, part) in enumerate(grouped.groupby("group_value", sort=True)):
         colour = TEAM_COLOURS[i % len(TEAM_COLOURS)]
         fig.add_trace(go.Scatter(
             x=part["day"], y=part["share_with_meeting"], mode="lines", line_shape="hv",
-            line=dict(color=colour), name=name,
-            hovertemplate=f"{name}<br>%{{x}}: %{{y:.1%}}<extra></extra>",
+            line=dict(color=colour), name=str(group),
+            hovertemplate=f"{group}<br>%{{x}}: %{{y:.1%}}<extra></extra>",
         ))
     fig.update_xaxes(title=t("handoff_chart.days_since_registration"))
     fig.update_yaxes(title=t("handoff_chart.share_with_meeting"), tickformat=".0%", range=[0, 1])

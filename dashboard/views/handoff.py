@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import cache, frame, i18n
 from dashboard.charts import handoff as charts
+from dashboard.charts.funnel import trend_chart
 from dashboard.i18n import t
 from dashboard.metrics import handoff
 
@@ -57,6 +58,9 @@ with left:
 with right:
     by_handler = cache.call(ctx, handoff.handoff_lag, filters, settings, "handler")
     st.plotly_chart(charts.live_transfer_chart(by_handler, t("handoff.by_handler")), key="handoff_live_handler")
+by_week = cache.call(ctx, handoff.handoff_lag_by_week, filters, settings)
+st.plotly_chart(trend_chart(by_week, "rate", "is_mature", t("handoff.by_week"), "rate", "low", "high"),
+                key="handoff_live_week")
 
 # Show-up by booking lead time, time to meeting by team.
 left, right = st.columns(2)
@@ -65,7 +69,8 @@ with left:
     st.plotly_chart(charts.show_up_chart(show, t("handoff.show_up")), key="handoff_show_up")
 with right:
     curves = cache.call(ctx, handoff.time_to_meeting, filters, settings, "team")
-    st.plotly_chart(charts.time_to_meeting_chart(curves, t("handoff.time_to_meeting")), key="handoff_km")
+    overall = cache.call(ctx, handoff.time_to_meeting, filters, settings)
+    st.plotly_chart(charts.time_to_meeting_chart(curves, overall, t("handoff.time_to_meeting")), key="handoff_km")
     st.caption(t("handoff.time_to_meeting_caption"))
 
 # Night and weekend registrations.
