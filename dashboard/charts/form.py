@@ -131,7 +131,7 @@ def missing_bar(missing: pd.DataFrame, labels: dict[str, str] | None = None) -> 
     )
     fig.add_trace(
         go.Bar(x=missing["unknown_candidates"] - missing["sole_missing"], y=names, orientation="h",
-               name=t("form.col_unknown_candidates"), marker_color="#f1948a")
+               name=t("form.col_missing_with_others"), marker_color="#f1948a")
     )
     fig.update_layout(
         barmode="stack",
