@@ -463,15 +463,17 @@ def calls_and_meetings(rng_calls, rng_meet, p: Params, clock: Clock, as_of: floa
     calls = calls[calls["at"] < as_of].sort_values(["at", "candidate"], kind="stable", ignore_index=True)
     calls["result"] = _categorical_column(calls["result"].to_numpy(), CALL_RESULTS)
 
-    # Booking: p_set by segment, shifted by whoever books (handler, or the advisor calling
-    # directly) and by stated timing, plus the intent bonus, times the lead decay f(first-attempt
-    # lag) applied once; the callback model also pays for the days until the advisor calls back.
+    # Booking: p_set by segment, shifted by whoever books (a handler, or the advisor calling
+    # directly) and by stated timing, plus the intent bonus, times the lead decay f applied once
+    # to the response time (registration to first contact); the callback model also pays for the
+    # days until the advisor calls back.
     rng = rng_meet
     timing = cand["desired_timing"].cat
     timing_shift = np.array([p.timing_shift[c] for c in timing.categories])[timing.codes.to_numpy()]
-    booker_shift = np.where(is_direct, p.shift_set * skill[advisor], p.handler_shift_set * handler_skill)
+    booker_shift = np.where(is_direct, p.shift_set * skill[advisor],
+                            p.handler_booking_bonus + p.handler_shift_set * handler_skill)
     p_set = expit(logit(_seg_array(p, "p_set")[seg]) + booker_shift + timing_shift) + cand["intent"].to_numpy()
-    decay = lead_decay((first_attempt - t_reg) / 60, _seg_array(p, "decay_time_scale")[seg])
+    decay = lead_decay((t_contact - t_reg) / 60, _seg_array(p, "decay_time_scale")[seg])
     sched_days = np.empty(n)
     for m, (med, p90) in p.scheduling_days.items():
         mask = model == m
