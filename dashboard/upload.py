@@ -92,21 +92,17 @@ def _stage_staff(profile: Profile) -> dict[str, set[str]]:
     return out
 
 
-def _staff_code(header: str, stages: set[str], profile: Profile) -> str:
+def _staff_code(header: str, stages: set[str], profile: Profile, advisor_taken: bool) -> str:
     """The one menu code that reproduces ``stages`` for this header (see ``_apply_staff``)."""
     present = set(profile.stages)
-    advisor = present & set(_ADVISOR_STAGES)
-    booker = profile.stages.get("meeting_booked")
-    if advisor and advisor <= stages and stages - advisor <= {"meeting_booked"}:
-        # The advisor also books when no one else is named as booker.
-        if "meeting_booked" in stages or not (booker and booker.staff and booker.staff != header):
-            return ADVISOR
+    covered = present & ({"meeting_booked"} | set(_ADVISOR_STAGES))
+    if (not advisor_taken and stages & set(_ADVISOR_STAGES) and stages <= covered
+            and all(profile.stages[s].staff for s in covered - stages)):
+        # The stages it does not cover are staffed by other columns, which win over the advisor.
+        return ADVISOR
     if stages == present & set(_HANDLER_STAGES) and len(stages) == 2:
         return HANDLER
-    if len(stages) == 1:
-        return f"staff:{next(iter(stages))}"
-    ordered = [s for s in al.STAGES if s in stages]
-    return ADVISOR if advisor & stages else f"staff:{ordered[0]}"
+    return f"staff:{next(s for s in al.STAGES if s in stages)}"
 
 
 def mapping_table(raw: importer.RawTable, profile: Profile) -> pd.DataFrame:
@@ -121,8 +117,10 @@ def mapping_table(raw: importer.RawTable, profile: Profile) -> pd.DataFrame:
         by_header.setdefault(spec.at, f"stage:{stage}:at")
         if spec.scheduled_for:
             by_header.setdefault(spec.scheduled_for, f"stage:{stage}:scheduled_for")
-    for h, stages in _stage_staff(profile).items():
-        by_header.setdefault(h, _staff_code(h, stages, profile))
+    staff = sorted(_stage_staff(profile).items(), key=lambda kv: -len(kv[1] & set(_ADVISOR_STAGES)))
+    for h, stages in staff:
+        code = _staff_code(h, stages, profile, advisor_taken=ADVISOR in by_header.values())
+        by_header.setdefault(h, code)
     attr_of = {h: a for a, h in profile.attributes.items()}
     taken = set(profile.attributes)
     rows = []
@@ -317,7 +315,8 @@ def saved_profiles(folder: Path | None = None) -> list[Profile]:
 
 def recognise(raw: importer.RawTable, profiles: list[Profile]) -> Profile | None:
     """The saved profile made for this kind of export, judged by its header set: every header the
-    profile reads must be in the file, and the profile must account for most of the file's headers.
+    profile reads must be in the file, and the profile must account for at least half of the
+    file's headers (a selection export legitimately leaves a few date columns unused).
     Among several, the closest header set wins, then the one saved for a file of the same name."""
     headers = set(raw.df.columns)
     best, best_key = None, None
@@ -327,7 +326,7 @@ def recognise(raw: importer.RawTable, profiles: list[Profile]) -> Profile | None
             continue
         known = used | set(p.drop) | {h for h in headers if al.is_pii_header(h)}
         score = len(known & headers) / len(known | headers)
-        if score < 0.6:
+        if score < 0.5:
             continue
         key = (score, p.file == raw.file_name, p.name)
         if best_key is None or key > best_key:
@@ -354,6 +353,7 @@ class Upload:
     base: Profile | None = None  # the profile the mapping editor starts from
     recognised: str | None = None  # name of the saved profile that matched, if any
     version: int = 0  # bumps when the editor must start again from a new base
+    table: pd.DataFrame | None = None  # the mapping table of ``base`` (the editor's input)
     preview_key: str | None = None
     preview: importer.Preview | None = None
     results: dict[str, object] = field(default_factory=dict)  # "shared" | workspace key -> result
@@ -394,6 +394,7 @@ def set_base(up: Upload, profile: Profile, recognised: bool = False) -> None:
     up.kind = profile.kind
     up.recognised = profile.name if recognised else None
     up.version += 1
+    up.table = None
     up.preview_key = up.preview = None
 
 
@@ -783,10 +784,11 @@ def _render_file(up: Upload, con) -> Profile | None:
         st.caption(t("upload.proposed"))
 
     st.markdown(t("upload.mapping_heading"))
-    base_table = mapping_table(raw, up.base)
+    if up.table is None:
+        up.table = mapping_table(raw, up.base)
     options = target_options(up.kind)
     edited = st.data_editor(
-        base_table,
+        up.table,
         key=f"map:{up.file_id}:{up.version}",
         hide_index=True,
         num_rows="fixed",

@@ -1,0 +1,310 @@
+"""The Data page driven like a browser (AppTest with real uploads): bad files and their messages,
+the session workspace, saved profiles recognised next week, undo, re-uploads, reruns, and the
+target-list editor. Saved profiles and the target list go to temporary folders (env vars)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from app_helpers import errors, run_page
+from dashboard import importer, segments, store
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+CSV = "text/csv"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """An empty shared store, an empty saved-profile folder and a temporary target list."""
+    monkeypatch.setenv("ADVISOR_FUNNEL_PROFILES", str(tmp_path / "profiles"))
+    monkeypatch.setenv("ADVISOR_FUNNEL_TARGETS", str(tmp_path / "targets.toml"))
+    db = tmp_path / "shared.duckdb"
+    store.connect(db).close()
+    return tmp_path, db
+
+
+def counts(db: Path) -> dict[str, int]:
+    # Same process as the app: DuckDB hands out a connection to the database the app has open.
+    con = duckdb.connect(str(db))
+    try:
+        return store.table_counts(con)
+    finally:
+        con.close()
+
+
+def data_page(db: Path, lang: str = "en"):
+    return run_page(db, "data", lang=lang)
+
+
+def upload(at, *files: tuple[str, bytes]):
+    widget = at.file_uploader(key="upload_files")
+    for name, content in files:
+        widget.upload(name, content, CSV)
+    return at.run()
+
+
+def corpus(name: str) -> tuple[str, bytes]:
+    return name, (CORPUS / name).read_bytes()
+
+
+def texts(at, kind: str) -> list[str]:
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def table(at, first_column: str):
+    """The read-only table whose first column has this heading."""
+    (found,) = [d.value for d in at.dataframe if d.editing_mode == "read_only" and d.value.columns[0] == first_column]
+    return found
+
+
+def editor(at, prefix: str):
+    (found,) = [d for d in at.data_editor if d.key and d.key.startswith(prefix)]
+    return found
+
+
+def test_bad_files_are_refused_in_the_browser_with_one_clear_line_each(env):
+    _, db = env
+    at = data_page(db)
+    bad = ["empty.csv", "header_only.csv", "missing_required.csv", "binary_renamed.csv", "broken.xlsx", "all_bad.csv"]
+    at = upload(at, *(corpus(n) for n in bad))
+    shown = texts(at, "error")
+    expected = {
+        "empty.csv": "empty.csv: the file is empty",
+        "header_only.csv": "header_only.csv: the file has a header but no data rows",
+        "missing_required.csv": "missing_required.csv: required column registered_at is missing "
+                                "(looked for headers such as 登録日時, 登録日, 応募日)",
+        "binary_renamed.csv": "binary_renamed.csv: not a table (binary data; expected CSV, TSV or .xlsx)",
+        "broken.xlsx": "broken.xlsx: the .xlsx file cannot be opened (BadZipFile)",
+        "all_bad.csv": "all_bad.csv: no usable rows (all 2 rows rejected: unreadable date 1, id missing 1); "
+                       'first: row 1: 登録日時 "not a date" is not a date (expected e.g. 2024/4/1 9:05); '
+                       "the row was not imported",
+    }
+    for name, message in expected.items():
+        assert shown.count(message) == 1, name
+    assert not at.exception
+    # nothing can be imported, and nothing was
+    assert not [b for b in at.button if b.key in ("upload_add", "upload_explore")]
+    assert counts(db)["imports"] == 0
+
+
+def test_the_japanese_page_gives_the_same_refusal_in_japanese(env):
+    _, db = env
+    at = upload(data_page(db, lang="ja"), corpus("missing_required.csv"))
+    assert "missing_required.csv: 必須の列 registered_at がありません（登録日時, 登録日, 応募日 などの見出しを探しました）" in texts(at, "error")
+
+
+def test_detection_mapping_and_live_validation_are_shown(env):
+    _, db = env
+    at = upload(data_page(db), corpus("candidates_cp932.csv"))
+    assert "encoding cp932, delimiter comma · 8 rows × 22 columns · looks like: candidates" in texts(at, "caption")
+    mapping = editor(at, "map:").value.set_index("source")
+    assert mapping.at["電話番号", "target"] == "drop" and mapping.at["電話番号", "personal"] == "header"
+    assert mapping.at["担当CA", "target"] == "staff:advisor"
+    assert [m.value for m in at.metric][-3:] == ["8", "7", "1"]  # read, would import, would reject
+    reasons = table(at, "Reason")
+    assert dict(zip(reasons.iloc[:, 0], reasons.iloc[:, 1])) == {"before registration": 1,
+                                                                  "duplicate id (later row kept)": 1}
+    # an edit in the mapping re-validates at once: without the registration time every row fails
+    ed = editor(at, "map:")
+    row = list(mapping.index).index("登録日時")
+    at.session_state[ed.key] = {"edited_rows": {row: {"target": "drop"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert any(e.startswith("candidates_cp932.csv: required column registered_at is missing") for e in texts(at, "error"))
+
+
+def test_a_workbook_with_several_sheets_lets_the_user_pick_one(env):
+    import io
+
+    import openpyxl
+
+    _, db = env
+    wb = openpyxl.Workbook()
+    wb.active.title = "メモ"
+    wb.active.append(["この表は集計用です"])
+    ws = wb.create_sheet("求職者")
+    ws.append(["求職者ID", "登録日時", "年齢"])
+    ws.append(["W1", "2024/4/1 9:00", 30])
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = upload(data_page(db), ("export.xlsx", buf.getvalue()))
+    sheet = [s for s in at.selectbox if s.key and s.key.startswith("sheet:")][0]
+    assert sheet.options == ["メモ", "求職者"]
+    at = sheet.select("求職者").run()
+    assert any('sheet "求職者" (of 2)' in c for c in texts(at, "caption"))
+    at.button(key="upload_add").click().run()
+    assert counts(db)["candidates"] == 1
+
+
+def test_a_batch_lands_in_dependency_order_like_the_command_line(env):
+    _, db = env
+    files = ["calls_utf8.csv", "events_log_utf16.tsv", "candidates_cp932.csv", "staff_utf8_bom.csv"]
+    at = upload(data_page(db), *(corpus(n) for n in files))
+    at.button(key="upload_add").click().run()
+    assert not at.exception
+    assert "Imported into the shared store." in texts(at, "info")
+    reference = store.connect(None)
+    importer.import_many(reference, [CORPUS / n for n in files])
+    assert counts(db) == store.table_counts(reference)
+    # the summary of each file, and its rejected rows as CSV
+    assert "events_log_utf16.tsv (events): 7 rows read, 4 imported, 3 rejected" in texts(at, "success")
+    assert [b for b in at.download_button if b.key and b.key.startswith("dl_outcome_")]
+
+
+def test_exploring_alone_stays_in_this_session(env):
+    _, db = env
+    mine = upload(data_page(db), corpus("candidates_cp932.csv"))
+    mine.button(key="upload_explore").click().run()
+    assert not mine.exception
+    assert "Loaded into this session's workspace (the shared store is unchanged)." in texts(mine, "info")
+    assert [m.value for m in mine.metric][:2] == ["7", "12"]  # candidates, events of the upload
+    assert any("candidates_cp932.csv" in i for i in texts(mine, "info"))
+    assert counts(db) == dict.fromkeys(counts(db), 0)  # nothing written to the shared store
+    # every page shows the upload: the overview is not empty for me ...
+    mine.switch_page("views/overview.py").run()
+    assert "No data yet. Upload a CRM export on the Data page, or load the sample data." not in texts(mine, "info")
+    # ... while a second browser session sees the (empty) shared store
+    other = data_page(db)
+    assert [m.value for m in other.metric][:2] == ["0", "0"]
+    other.switch_page("views/overview.py").run()
+    assert "No data yet. Upload a CRM export on the Data page, or load the sample data." in texts(other, "info")
+    # back to the shared store drops the workspace
+    mine.button(key="leave_workspace").click().run()
+    mine.switch_page("views/data.py").run()
+    assert [m.value for m in mine.metric][:1] == ["0"]
+
+
+def next_week(content: bytes) -> bytes:
+    """The same CRM export a week later: same headers, other candidates."""
+    return content.decode("cp932").replace("C00", "D00").encode("cp932")
+
+
+def test_a_saved_profile_recognises_next_weeks_export_and_imports_in_one_click(env):
+    tmp, db = env
+    name, content = corpus("candidates_cp932.csv")
+    at = upload(data_page(db), (name, content))
+    mapping = editor(at, "map:").value.reset_index(drop=True)
+    rows = {h: i for i, h in enumerate(mapping["source"])}
+    ed = editor(at, "map:")
+    at.session_state[ed.key] = {
+        "edited_rows": {rows["自由記述"]: {"target": "drop"}, rows["年齢"]: {"name": "age_years"}},
+        "added_rows": [], "deleted_rows": [],
+    }
+    at.run()
+    at.text_input(key=[w.key for w in at.text_input if w.key.startswith("pname:")][0]).set_value("PORTERS 求職者一覧").run()
+    at.button(key=[b.key for b in at.button if b.key and b.key.startswith("psave:")][0]).click().run()
+    assert any(s.startswith('Saved profile "PORTERS 求職者一覧"') for s in texts(at, "success"))
+    saved = importer.Profile.from_file(tmp / "profiles" / "PORTERS_求職者一覧.toml")
+    assert saved.attributes["age_years"] == "年齢" and "自由記述" in saved.drop
+    assert not {"氏名", "電話番号"} & set(saved.attributes.values())
+
+    # next week, another browser session: recognised, one click
+    week2 = upload(data_page(db), ("求職者一覧_0408.csv", next_week(content)))
+    assert 'Recognised: saved profile "PORTERS 求職者一覧". Ready to import as is.' in texts(week2, "success")
+    week2.button(key="upload_add").click().run()
+    con = duckdb.connect(str(db))
+    try:
+        assert con.execute("select profile_name from imports").fetchall() == [("PORTERS 求職者一覧",)]
+        cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                          "where table_name = 'candidates'").fetchall()}
+        assert "age_years" in cols and "自由記述" not in cols and "age" not in cols
+        assert con.execute("select count(*) from candidates where candidate_id like 'D%'").fetchall() == [(7,)]
+    finally:
+        con.close()
+
+
+def test_undo_removes_an_import_and_it_can_come_back(env):
+    _, db = env
+    at = upload(data_page(db), corpus("staff_utf8_bom.csv"), corpus("candidates_cp932.csv"))
+    at.button(key="upload_add").click().run()
+    before = counts(db)
+    assert before["candidates"] == 7 and before["imports"] == 2
+    pick = at.selectbox(key="undo_import")
+    newest = pick.options[0]
+    assert newest.endswith("candidates_cp932.csv")
+    at.button(key="undo_button").click().run()
+    assert any(s.startswith("Import #") and "candidates_cp932.csv" in s and s.endswith("was undone.")
+               for s in texts(at, "success"))
+    after = counts(db)
+    assert (after["candidates"], after["events"], after["imports"], after["staff"]) == (0, 0, 1, before["staff"])
+    assert [m.value for m in at.metric][0] == "0"
+    # the same upload can be imported again (the undone import is forgotten by the store)
+    fresh = upload(data_page(db), corpus("candidates_cp932.csv"))
+    fresh.button(key="upload_add").click().run()
+    assert counts(db) == before
+
+
+def test_reruns_and_re_uploads_never_import_twice(env, monkeypatch):
+    _, db = env
+    reads = []
+    original = importer.read_table
+    monkeypatch.setattr(importer, "read_table", lambda *a, **k: reads.append(a[1]) or original(*a, **k))
+    at = upload(data_page(db), corpus("candidates_cp932.csv"))
+    at.button(key="upload_add").click().run()
+    once = counts(db)
+    for _ in range(3):  # reruns: any interaction reruns the script
+        at.run()
+    at.radio(key="lang").set_value("ja").run()
+    assert reads == ["candidates_cp932.csv"]  # read once, keyed on the upload's file_id
+    assert counts(db) == once
+    # pressing the button again reports the first import
+    at.button(key="upload_add").click().run()
+    assert any("already" in i or "取り込み済み" in i for i in texts(at, "info"))
+    assert counts(db) == once
+    # the same file uploaded again (a new file_id) adds nothing either
+    again = upload(data_page(db), corpus("candidates_cp932.csv"))
+    again.button(key="upload_add").click().run()
+    assert "candidates_cp932.csv: already imported (import 1); nothing changed" in texts(again, "info")
+    assert counts(db) == once
+
+
+TARGETS = """
+[[segment]]
+name = "30代専門職"
+target = true
+age = [30, 39]
+job_category = ["ITエンジニア", "経理"]
+
+[[segment]]
+name = "非ターゲット"
+target = false
+age = [50, 99]
+"""
+
+
+def test_the_target_list_editor_validates_and_saves_to_the_file(env):
+    tmp, db = env
+    path = tmp / "targets.toml"
+    path.write_text(TARGETS, encoding="utf-8")
+    at = upload(data_page(db), corpus("candidates_cp932.csv"))
+    at.button(key="upload_add").click().run()
+    counts_table = table(at, "Segment")
+    assert dict(zip(counts_table.iloc[:, 0], counts_table.iloc[:, 2])) == {
+        "30代専門職": 2, "非ターゲット": 1, "unknown": 1, "other": 3}  # C002, C007 / C005 / C004 / rest
+    ed = editor(at, "targets_editor:")
+    assert ed.value["age"].tolist() == ["30-39", "50-99"]
+    # a backwards range is refused with the segment and key named; the file is untouched
+    at.session_state[ed.key] = {"edited_rows": {0: {"age": "39-30"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert "targets.toml: segment #1 (30代専門職): 'age' range [39, 30] runs backwards" in texts(at, "error")
+    assert at.button(key="targets_save").disabled
+    assert path.read_text(encoding="utf-8") == TARGETS
+    # a valid edit plus a new segment is saved to the file and used at once
+    at.session_state[ed.key] = {
+        "edited_rows": {0: {"age": "25-39"}},
+        "added_rows": [{"order": 3, "name": "管理職", "target": True, "job_category": "管理職"}],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="targets_save").click().run()
+    assert "Saved the target list (3 segments, targets.toml)." in texts(at, "success")
+    saved = segments.load_target_list(path)
+    assert saved.segment_names() == ["30代専門職", "非ターゲット", "管理職"]
+    assert saved.rules[0].conditions[0].values == (25.0, 39.0)
+    assert saved.rules[2].conditions[0].values == ("管理職",)
+    # C001 (28) now fits; C005 (51, 管理職) is caught by the earlier 非ターゲット rule
+    counts_table = table(at, "Segment")
+    assert dict(zip(counts_table.iloc[:, 0], counts_table.iloc[:, 2])) == {
+        "30代専門職": 3, "非ターゲット": 1, "unknown": 1, "other": 2}
