@@ -1,0 +1,259 @@
+"""Yellow-zone queries on hand-written stores: maturity and the placement window, scope, coverage,
+missed matches, open registrants, free capacity, the recommendation, the advisor profile and the
+report keys. Rows are written out so every expected number can be counted by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dashboard import report, segments
+from dashboard.filters import Filters
+from dashboard.metrics import yellow_zone as yz
+from dashboard.settings import DEFAULT
+
+AS_OF = dt.datetime(2025, 6, 30, 12, 0)
+OLD = AS_OF - dt.timedelta(days=200)  # meetings this old are mature (window 120 days)
+STAFF = [
+    {"staff_id": "A1", "role": "advisor", "team": "T1"},
+    {"staff_id": "A2", "role": "advisor", "team": "T1"},
+    {"staff_id": "A3", "role": "advisor", "team": "T2"},
+    {"staff_id": "H1", "role": "handler", "team": "T1"},
+]
+
+
+class World:
+    """Collects candidates and events; ``meeting`` adds one registrant with a meeting."""
+
+    def __init__(self):
+        self.candidates, self.events, self.n = [], [], 0
+
+    def registrant(self, seg, registered_at, contact_by="H1"):
+        self.n += 1
+        cid = f"c{self.n:03d}"
+        self.candidates.append({"candidate_id": cid, "registered_at": registered_at, "seg": seg})
+        self.events.append({"candidate_id": cid, "stage": "first_contact",
+                            "occurred_at": registered_at + dt.timedelta(minutes=10), "staff_id": contact_by})
+        return cid
+
+    def meeting(self, advisor, seg, held_at, placed_after_days=None):
+        cid = self.registrant(seg, held_at - dt.timedelta(days=3))
+        self.events.append({"candidate_id": cid, "stage": "meeting_held", "occurred_at": held_at, "staff_id": advisor})
+        if placed_after_days is not None:
+            self.events.append({"candidate_id": cid, "stage": "placed",
+                                "occurred_at": held_at + dt.timedelta(days=placed_after_days), "staff_id": advisor})
+        return cid
+
+    def block(self, advisor, seg, meetings, placements, held_at=OLD):
+        for i in range(meetings):
+            self.meeting(advisor, seg, held_at, placed_after_days=30 if i < placements else None)
+
+
+@pytest.fixture(scope="module")
+def small_world():
+    """A1 strong in H; H is the high-yield segment; the yellow zone is (A1, H).
+
+    Mature: A1 H 20/8, A1 L 10/1; A2 H 10/1, A2 L 20/2; A3 H 10/1, A3 L 20/2.
+    Recent (immature): A2 holds 2 H meetings 3 days ago; A1 one L meeting 10 days ago.
+    Without a meeting: 3 H registrants 30 days old (missed), 1 H and 1 L registrant 2 days old (open),
+    1 registrant with no segment attribute 2 days old (open, unknown).
+    """
+    from conftest import make_store
+
+    w = World()
+    w.block("A1", "H", 20, 8)
+    w.block("A1", "L", 10, 1)
+    w.block("A2", "H", 10, 1)
+    w.block("A2", "L", 20, 2)
+    w.block("A3", "H", 10, 1)
+    w.block("A3", "L", 20, 2)
+    recent = [w.meeting("A2", "H", AS_OF - dt.timedelta(days=3)) for _ in range(2)]
+    w.meeting("A1", "L", AS_OF - dt.timedelta(days=10))
+    missed_no_meeting = [w.registrant("H", AS_OF - dt.timedelta(days=30)) for _ in range(3)]
+    open_h = w.registrant("H", AS_OF - dt.timedelta(days=2))
+    open_l = w.registrant("L", AS_OF - dt.timedelta(days=2))
+    open_unknown = w.registrant(None, AS_OF - dt.timedelta(days=2))
+    con = make_store(candidates=w.candidates, events=w.events, staff=STAFF, attributes={"seg": "VARCHAR"})
+    key = segments.ensure(con, "seg")
+    ids = {"recent_a2": recent, "no_meeting": missed_no_meeting, "open_h": open_h, "open_l": open_l,
+           "open_unknown": open_unknown}
+    return con, key, ids
+
+
+FILTERS = Filters(as_of=AS_OF)
+
+
+def test_only_mature_meetings_and_placements_within_the_window_count(given):
+    as_of = AS_OF
+    rows = [
+        # (candidate, meeting days before as_of, placed days after meeting or None)
+        ("m1", 200, 100),   # mature, placed inside 120 days: counts as placed
+        ("m2", 200, 130),   # mature, placed after 121+ days: a meeting, not a placement
+        ("m3", 200, None),  # mature, not placed
+        ("m4", 121, 20),    # mature by one day
+        ("m5", 119, 20),    # immature: excluded even though already placed
+    ]
+    candidates, events = [], []
+    for cid, ago, placed in rows:
+        held = as_of - dt.timedelta(days=ago)
+        candidates.append({"candidate_id": cid, "registered_at": held - dt.timedelta(days=1), "seg": "S"})
+        events.append({"candidate_id": cid, "stage": "meeting_held", "occurred_at": held, "staff_id": "A1"})
+        if placed is not None:
+            events.append({"candidate_id": cid, "stage": "placed", "occurred_at": held + dt.timedelta(days=placed), "staff_id": "A1"})
+    candidates.append({"candidate_id": "u1", "registered_at": as_of - dt.timedelta(days=300), "seg": None})
+    events.append({"candidate_id": "u1", "stage": "meeting_held", "occurred_at": as_of - dt.timedelta(days=299), "staff_id": "A1"})
+    con = given(candidates=candidates, events=events, staff=STAFF[:1], attributes={"seg": "VARCHAR"})
+    key = segments.ensure(con, "seg")
+    counts = yz.cell_counts(con, Filters(as_of=as_of), DEFAULT, key).set_index("segment")
+    assert counts.loc["S", ["meetings", "placements"]].tolist() == [4, 2]
+    assert counts.loc["unknown", ["meetings", "placements"]].tolist() == [1, 0]
+    assert counts.loc["S", "advisor"] == "A1"
+    # A longer window: m4 is no longer mature, and m2's placement now falls inside it.
+    longer = yz.cell_counts(con, Filters(as_of=as_of), DEFAULT.with_(placement_window_days=150), key)
+    assert longer.set_index("segment").loc["S", ["meetings", "placements"]].tolist() == [3, 2]
+
+
+def test_cell_counts_match_the_hand_written_world(small_world):
+    con, key, _ = small_world
+    counts = yz.cell_counts(con, FILTERS, DEFAULT, key).set_index(["advisor", "segment"])
+    assert counts.loc[("A1", "H"), ["meetings", "placements"]].tolist() == [20, 8]
+    assert counts.loc[("A2", "L"), ["meetings", "placements"]].tolist() == [20, 2]
+    assert int(counts["meetings"].sum()) == 90  # the 3 recent meetings are immature
+    assert counts.loc[("A3", "H"), "advisor_team"] == "T2"
+
+
+def test_the_yellow_zone_of_the_hand_written_world(small_world):
+    con, key, _ = small_world
+    model = yz.placement_model(con, FILTERS, DEFAULT, key)
+    assert yz.high_converting_advisors(model) == ["A1"]
+    assert yz.high_yield_segments(model) == ["H"]
+    yellow = model["cells"][model["cells"]["is_yellow_zone"]]
+    assert list(zip(yellow["advisor"], yellow["segment"])) == [("A1", "H")]
+
+
+def test_team_scope_is_applied_in_sql(small_world):
+    con, key, _ = small_world
+    counts = yz.cell_counts(con, FILTERS.with_(team="T2"), DEFAULT, key)
+    assert set(counts["advisor"]) == {"A3"}
+    assert int(counts["meetings"].sum()) == 30
+
+
+def test_advisor_scope_keeps_the_team_model_but_returns_only_that_advisor(small_world):
+    con, key, _ = small_world
+    scoped = yz.placement_model(con, FILTERS.with_(advisor="A2"), DEFAULT, key)
+    assert set(scoped["advisors"]["advisor"]) == {"A2"}
+    assert set(scoped["cells"]["advisor"]) == {"A2"}
+    # Tiers and rates are still those of the whole team.
+    full = yz.placement_model(con, FILTERS, DEFAULT, key)
+    a2 = full["advisors"].set_index("advisor").loc["A2"]
+    assert scoped["advisors"].iloc[0]["index"] == pytest.approx(a2["index"])
+    # Candidate lists are cut in SQL: A2 sees only the missed matches they held.
+    missed = yz.missed_matches(con, FILTERS.with_(advisor="A2"), DEFAULT, key)
+    assert set(missed["advisor"]) == {"A2"}
+    assert (missed["kind"] == "other_advisor").all()
+
+
+def test_coverage_counts_every_high_yield_meeting_held(small_world):
+    con, key, _ = small_world
+    cov = yz.coverage(con, FILTERS, DEFAULT, key)
+    # H meetings: A1 20, A2 10 + 2 recent, A3 10 -> 42, of which A1 holds 20.
+    assert (cov["coverage"]["n"], round(cov["coverage"]["rate"] * 42)) == (42, 20)
+    assert cov["coverage"]["low"] < 20 / 42 < cov["coverage"]["high"]
+    # Baseline: A1's share of all 93 meetings held (20 + 10 + 1 recent = 31).
+    assert cov["baseline"]["n"] == 93
+    assert cov["baseline"]["rate"] == pytest.approx(31 / 93)
+    weekly = cov["weekly"]
+    assert int(weekly["meetings"].sum()) == 42 and int(weekly["yellow_meetings"].sum()) == 20
+    assert weekly["week_start"].is_monotonic_increasing
+
+
+def test_missed_matches_by_hand(small_world):
+    con, key, ids = small_world
+    missed = yz.missed_matches(con, FILTERS, DEFAULT, key)
+    kinds = missed["kind"].value_counts().to_dict()
+    # H meetings by A2 (10 + 2 recent) and A3 (10); H registrants 30 days old without a meeting.
+    assert kinds == {"other_advisor": 22, "no_meeting": 3}
+    assert set(missed.loc[missed["kind"] == "no_meeting", "candidate_id"]) == set(ids["no_meeting"])
+    # The open registrant (2 days old) is not missed yet.
+    assert ids["open_h"] not in set(missed["candidate_id"])
+    assert set(missed["segment"]) == {"H"}
+    assert missed.loc[missed["kind"] == "no_meeting", "days_from_registration"].round(3).eq(30).all()
+    recent = missed[missed["candidate_id"].isin(ids["recent_a2"])]
+    assert recent["days_from_registration"].round(3).eq(3).all()
+    other = missed[missed["kind"] == "other_advisor"]
+    assert (other["expected_loss"] > 0).all()  # A1's H rate beats A2's and A3's
+    summary = yz.missed_summary(missed)
+    assert (summary["total"], summary["with_other_advisor"], summary["without_meeting"]) == (25, 22, 3)
+
+
+def test_open_registrants_capacity_and_recommendation(small_world):
+    con, key, ids = small_world
+    rec = yz.recommendation(con, FILTERS, DEFAULT, key)
+    capacity = rec["capacity"].set_index("advisor")
+    # Active in the last 28 days: A1 (one meeting 10 days ago) and A2 (two 3 days ago).
+    assert capacity["meetings_last_7_days"].to_dict() == {"A1": 0, "A2": 2}
+    assert capacity["free"].to_dict() == {"A1": 7, "A2": 5}
+    table = rec["table"].set_index("candidate_id")
+    assert set(table.index) == {ids["open_h"], ids["open_l"], ids["open_unknown"]}
+    assert table.at[ids["open_unknown"], "segment"] == "unknown"
+    assert table.at[ids["open_h"], "advisor"] == "A1"
+    s = rec["summary"]
+    assert (s["registrants"], s["assigned"], s["capacity"]) == (3, 3, 12)
+    assert s["expected_best"] >= s["expected_round_robin"]
+    assert s["gain"] == pytest.approx(s["expected_best"] - s["expected_round_robin"])
+
+
+def test_advisor_profile_against_the_team(small_world):
+    con, key, _ = small_world
+    profile = yz.advisor_profile(con, FILTERS, DEFAULT, key, "A1")
+    assert profile["advisor"]["tier"] == yz.HIGH
+    rows = profile["by_segment"].set_index("segment")
+    assert rows.loc["H", ["meetings", "placements"]].tolist() == [20, 8]
+    assert rows.loc["H", "team_meetings"] == 40
+    assert rows.loc["H", "shrunk_rate"] > rows.loc["H", "team_rate"]
+    assert profile["yellow_zone"]["segment"].tolist() == ["H"]
+    assert profile["missed_matches"].empty  # the top advisor holds no missed match
+    # Handoff figures, by the Handoff page's definitions: every meeting follows its first contact by
+    # 3 days less 10 minutes; A1's 30 old meetings are in mature cohorts, the recent one is not.
+    mine, team = profile["handoff"]["advisor"], profile["handoff"]["team"]
+    assert (mine["handoffs"], mine["live_transfers"]) == (30, 0)
+    assert mine["median_lag_minutes"] == pytest.approx(3 * 1440 - 10)
+    assert team["handoffs"] == 90
+
+    a2 = yz.advisor_profile(con, FILTERS, DEFAULT, key, "A2")
+    assert len(a2["missed_matches"]) == 12
+    assert a2["yellow_zone"].empty
+
+
+def test_report_keys_follow_the_contract(small_world):
+    con, key, _ = small_world
+    out = report.build(con, FILTERS, DEFAULT, segment_by="seg")
+    for name in ("segments", "advisors", "cells", "yellow_zone_coverage", "missed_matches", "routing_gap"):
+        assert name in out
+    seg = {s["segment"]: s for s in out["segments"]}
+    assert set(seg["H"]) >= {"segment", "target", "meetings", "placements", "placement_rate", "shrunk"}
+    assert set(seg["H"]["placement_rate"]) == {"rate", "n", "low", "high"}
+    assert seg["H"]["placement_rate"]["n"] == 40 and seg["H"]["placement_rate"]["rate"] == pytest.approx(10 / 40)
+    adv = {a["advisor"]: a for a in out["advisors"]}
+    assert set(adv["A1"]) >= {"advisor", "meetings", "placements", "index", "tier"}
+    assert adv["A1"]["tier"] == "high"
+    cell = {(c["advisor"], c["segment"]): c for c in out["cells"]}
+    assert set(cell[("A1", "H")]) >= {"advisor", "segment", "meetings", "placements", "raw_rate", "shrunk", "is_yellow_zone"}
+    assert cell[("A1", "H")]["is_yellow_zone"] and not cell[("A2", "H")]["is_yellow_zone"]
+    assert out["yellow_zone_coverage"]["n"] == 42
+    assert out["missed_matches"]["total"] == 25
+    gap = out["routing_gap"]
+    assert set(gap) >= {"placements", "low", "high"}
+    assert gap["low"] <= gap["placements"] <= gap["high"] or gap["placements"] == pytest.approx(0, abs=1e-9)
+    report.to_json(out)  # serialisable
+
+
+def test_empty_store_gives_empty_keys(given):
+    con = given()
+    out = report.build(con, Filters(), DEFAULT)
+    assert out["segments"] == [] and out["advisors"] == [] and out["cells"] == []
+    assert out["yellow_zone_coverage"]["n"] == 0
+    assert out["missed_matches"]["total"] == 0
+    assert out["routing_gap"] is None
+    report.to_json(out)
