@@ -51,6 +51,13 @@ _TIME_RE = re.compile(
 )
 
 
+def scratch_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for parsing (never the store); no progress bar on the console."""
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    return con
+
+
 def normalise(text: str) -> str:
     """NFKC plus whitespace trimming: for date and number cells only."""
     return unicodedata.normalize("NFKC", str(text)).strip()
@@ -169,7 +176,7 @@ def parse_datetimes(values, missing_values=("",), con: duckdb.DuckDBPyConnection
     """Parse a column of text cells in bulk (see the module docstring for the accepted shapes)."""
     arr = _as_arrow(values)
     own = con is None
-    con = con or duckdb.connect()
+    con = con or scratch_connection()
     try:
         con.register("_dates_in", pa.table({"v": arr}))
         out = con.sql(
@@ -260,7 +267,7 @@ def parse_numbers(values, missing_values=("",), con: duckdb.DuckDBPyConnection |
     cast in bulk by DuckDB; the rest once per distinct value in Python."""
     arr = _as_arrow(values)
     own = con is None
-    con = con or duckdb.connect()
+    con = con or scratch_connection()
     try:
         con.register("_numbers_in", pa.table({"v": arr}))
         out = con.sql(

@@ -19,7 +19,14 @@ import pyarrow as pa
 
 from dashboard import i18n
 from dashboard.importer import aliases as al
-from dashboard.importer.dates import ParsedDates, looks_numeric, normalise, parse_datetimes, parse_numbers
+from dashboard.importer.dates import (
+    ParsedDates,
+    looks_numeric,
+    normalise,
+    parse_datetimes,
+    parse_numbers,
+    scratch_connection,
+)
 from dashboard.importer.profile import Profile, ProfileError, StageSpec, attribute_name, load_profile
 from dashboard.importer.reader import RawTable
 
@@ -275,7 +282,9 @@ class _Builder:
         self.kind = self.profile.kind
         self.bad_row = np.zeros(self.n, dtype=bool)
         self.rejects: list[pd.DataFrame] = []
-        self._scratch = duckdb.connect()
+        self._scratch = scratch_connection()
+        self._empty: pd.Series | None = None
+        self._clean = self._clean_columns(sorted(self.profile.source_headers()))
 
     # profile against the file's headers
     def _resolve(self, profile: Profile) -> Profile:
@@ -346,9 +355,28 @@ class _Builder:
     def text(self, header: str | None) -> pd.Series:
         """The column's cells stripped, missing values as NA (names untouched: no NFKC)."""
         if header is None:
-            return pd.Series(pd.NA, index=self.df.index, dtype="str")
-        s = self.df[header].str.strip()
-        return s.where(~s.isin(self.missing))
+            if self._empty is None:
+                self._empty = pd.Series(pd.NA, index=self.df.index, dtype="str")
+            return self._empty
+        if header not in self._clean:
+            self._clean.update(self._clean_columns([header]))
+        return self._clean[header]
+
+    def _clean_columns(self, headers: list[str]) -> dict[str, pd.Series]:
+        """Trim and blank out missing markers for many columns in one parallel DuckDB pass."""
+        headers = [h for h in dict.fromkeys(headers) if h in self.df.columns]
+        if not headers:
+            return {}
+        table = pa.table({f"c{i}": pa.array(self.df[h]) for i, h in enumerate(headers)})
+        self._scratch.register("_clean_in", table)
+        select = ", ".join(
+            f"case when trim(c{i}) = '' or list_contains($missing, trim(c{i})) then null else trim(c{i}) end as c{i}"
+            for i in range(len(headers))
+        )
+        out = self._scratch.sql(f"select {select} from _clean_in", params={"missing": self.missing}).to_arrow_table()
+        self._scratch.unregister("_clean_in")
+        frame = out.to_pandas()
+        return {h: frame[f"c{i}"].set_axis(self.df.index) for i, h in enumerate(headers)}
 
     def dates(self, header: str) -> ParsedDates:
         return parse_datetimes(self.df[header], self.missing, con=self._scratch)

@@ -20,6 +20,7 @@ import pandas as pd
 import duckdb
 
 from dashboard.importer.aliases import COLUMNS, STAGE_AT, lookup, norm_header
+from dashboard.importer.dates import scratch_connection
 
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp932", "utf-16")
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -203,7 +204,7 @@ def _parse_with_duckdb(body: str, delimiter: str, names: list[str]) -> pd.DataFr
     with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as tmp:
         tmp.write(body.encode("utf-8"))
         path = tmp.name
-    con = duckdb.connect()
+    con = scratch_connection()
     try:
         select = ", ".join(f"coalesce(c{i}, '') as c{i}" for i in range(len(names)))
         table = con.sql(
