@@ -429,7 +429,8 @@ def calls_and_meetings(rng_calls, rng_meet, p: Params, clock: Clock, as_of: floa
     call_rows = []
     talk = {LIVE: (6, 12), CALLBACK: (8, 15), DIRECT: (15, 30)}
     for k in range(p.max_attempts):
-        active = ~contacted & ~stopped & (t_attempt - t_reg <= 7 * MINUTES_PER_DAY) & (t_attempt < as_of)
+        # Up to six calls over the week that starts with the first one.
+        active = ~contacted & ~stopped & (t_attempt - first_attempt <= 7 * MINUTES_PER_DAY) & (t_attempt < as_of)
         active &= ~is_direct | (k < p.direct_max_attempts)
         minute = clock.minutes_of_day(t_attempt)
         weekend = clock.weekday_of(clock.day(t_attempt)) >= 5
