@@ -186,7 +186,7 @@ def test_weekly_overview_and_kpi_cards_compare_with_the_week_before(week_store):
     # W1 responses within 7 days: a 60 min, b 47 h, c 49 h -> median 47 h
     assert cards["response_time"]["value"] == 10 and cards["response_time"]["previous"] == 47 * 60
     text = funnel.card_text(cards["meeting_rate"], DEFAULT, lang="en")
-    assert "provisional" in text["label"] and text["value"] == "50.0%"
+    assert "provisional" in text["delta_description"] and text["value"] == ":gray[50.0%]"
 
 
 def test_alerts_name_uncontacted_registrants_and_teams_whose_response_worsened(given):

@@ -38,9 +38,16 @@ def funnel_chart(stages: pd.DataFrame, mode: str = "share_of_first", title: str 
         t("funnel_chart.hover_stage", stage=label, rate=i18n.fmt_pct(v), k=i18n.fmt_int(k), n=i18n.fmt_int(n))
         for label, v, k, n in zip(labels, values, frame[k_col], frame[n_col])
     ]
+    # A stage whose window no cohort of the period has completed has no bar: say why instead.
+    waiting = [
+        t("funnel_chart.immature", days=f"{w:g}") if n == 0 else ""
+        for n, w in zip(frame[n_col], frame["window_days"])
+    ]
     fig.add_trace(go.Bar(
-        y=labels, x=values, orientation="h", marker_color=MAIN_COLOUR,
-        text=[i18n.fmt_pct(v) for v in values], textposition="auto",
+        y=labels, x=values.fillna(0), orientation="h", marker_color=MAIN_COLOUR,
+        text=[i18n.fmt_pct(v) if pd.notna(v) else w for v, w in zip(values, waiting)],
+        textposition=["inside" if pd.notna(v) and v > 0 else "outside" for v in values],
+        insidetextanchor="start", textangle=0,
         error_x=dict(type="data", symmetric=False,
                      array=(frame[f"{mode}_high"] - values).fillna(0),
                      arrayminus=(values - frame[f"{mode}_low"]).fillna(0), color="#555"),
@@ -64,6 +71,10 @@ def trend_chart(
         return _layout(fig, title, height=280)
     frame = weekly.sort_values("cohort_week")
     x = [i18n.fmt_week(w) for w in frame["cohort_week"]]
+    # Short ticks (month/day of the Monday), thinned out on long spans; the hover names the week.
+    step = max(1, len(x) // 13 + (1 if len(x) % 13 else 0))
+    ticks = [w for i, w in enumerate(x) if i % step == 0]
+    short = [f"{w.month}/{w.day}" for i, w in enumerate(frame["cohort_week"]) if i % step == 0]
     y = frame[value_col].astype(float)
     mature = frame[mature_col].astype(bool).to_numpy()
     # The line through every week, then final weeks drawn over it solid: the dashed grey
@@ -88,7 +99,7 @@ def trend_chart(
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     else:
         fig.update_yaxes(rangemode="tozero")
-    fig.update_xaxes(title=t("funnel_chart.week"))
+    fig.update_xaxes(title=t("funnel_chart.week"), tickvals=ticks, ticktext=short, tickangle=0)
     return _layout(fig, title, height=300)
 
 

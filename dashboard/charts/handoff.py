@@ -49,12 +49,13 @@ def _rate_bars(labels, frame: pd.DataFrame, k_col: str, n_col: str, title: str, 
     error = dict(type="data", symmetric=False, array=(frame["high"] - values).fillna(0),
                  arrayminus=(values - frame["low"]).fillna(0), color="#555")
     colours = [colour if n > 0 else PROVISIONAL_COLOUR for n in frame[n_col]]
+    # Values sit at the base of each bar, upright, clear of the interval whiskers at the tip.
+    text = dict(text=[i18n.fmt_pct(v) for v in values], textposition="inside", insidetextanchor="start",
+                textangle=0, hovertext=hover, hoverinfo="text", marker_color=colours)
     if horizontal:
-        bar = go.Bar(y=labels, x=values, orientation="h", error_x=error, marker_color=colours,
-                     hovertext=hover, hoverinfo="text", text=[i18n.fmt_pct(v) for v in values])
+        bar = go.Bar(y=labels, x=values, orientation="h", error_x=error, **text)
     else:
-        bar = go.Bar(x=labels, y=values, error_y=error, marker_color=colours,
-                     hovertext=hover, hoverinfo="text", text=[i18n.fmt_pct(v) for v in values])
+        bar = go.Bar(x=labels, y=values, error_y=error, **text)
     fig = go.Figure(bar)
     if horizontal:
         fig.update_xaxes(tickformat=".0%", rangemode="tozero", title=axis_title)

@@ -437,40 +437,60 @@ def kpi_cards(weekly: pd.DataFrame, week: dt.date | None = None) -> list[dict]:
 
 
 def card_text(card: dict, settings: Settings = DEFAULT, has_targets: bool = True, lang: str | None = None) -> dict:
-    """What a KPI card shows: label (with a provisional badge), value, signed delta, help text
-    (why provisional; the 95% interval and n of a rate) and the delta colour."""
+    """What a KPI card shows: label, value (greyed when provisional), signed delta, help text (what
+    it measures, why provisional, the 95% interval and n of a rate), delta colour and a description
+    that says "provisional" for an immature week."""
     from dashboard import i18n
     from dashboard.i18n import t
 
     key, kind = card["key"], card["kind"]
     label = t(f"kpi.{key}", lang)
-    if card["is_provisional"]:
-        label = f"{label}（{t('overview.provisional_badge', lang)}）"
     if key == "effective_meetings" and not has_targets:
         return {"label": label, "value": "–", "delta": None, "help": t("overview.no_targets", lang),
                 "delta_color": "normal", "delta_description": None}
-    value = {"rate": i18n.fmt_pct, "minutes": i18n.fmt_minutes, "count": i18n.fmt_int}[kind](card["value"], lang=lang)
+    value = {"rate": i18n.fmt_pct, "minutes": _short_minutes, "count": i18n.fmt_int}[kind](card["value"], lang=lang)
     delta = card["delta"]
     if delta is not None:
         if kind == "rate":
             delta = i18n.fmt_pp(delta, lang=lang)
         elif kind == "minutes":
-            delta = ("-" if delta < 0 else "+") + i18n.fmt_minutes(abs(delta), lang=lang)
+            delta = ("-" if delta < 0 else "+") + _short_minutes(abs(delta), lang=lang)
         else:
             delta = f"{delta:+,.0f}"
     windows = {"response_time": f"{settings.response_window_days:g} d", "contact_rate": f"{settings.contact_window_hours:g} h",
                "meeting_rate": f"{settings.meeting_window_days:g} d", "live_transfer_share": f"{settings.meeting_window_days:g} d"}
     notes = []
+    if key == "response_time":
+        notes.append(t("overview.response_time_help", lang, days=f"{settings.response_window_days:g}"))
     if card["is_provisional"]:
         notes.append(t("overview.provisional_help", lang, window=windows.get(key, "7 d")))
     if kind == "rate" and card["n"]:
         notes.append(t("overview.interval_help", lang, low=i18n.fmt_pct(card["low"]), high=i18n.fmt_pct(card["high"]),
                        n=i18n.fmt_int(card["n"])))
+    description = t("overview.vs_previous", lang) if delta is not None else None
+    if card["is_provisional"]:
+        # Greyed out and labelled: a provisional week is never read as a final figure.
+        value = f":gray[{value}]"
+        badge = t("overview.provisional_badge", lang)
+        description = f"{description} · {badge}" if description else badge
     return {
         "label": label, "value": value, "delta": delta, "help": "\n\n".join(notes) or None,
         "delta_color": "normal" if card["higher_is_better"] else "inverse",
-        "delta_description": t("overview.vs_previous", lang) if delta is not None else None,
+        "delta_description": description,
+        "is_provisional": card["is_provisional"],
     }
+
+
+def _short_minutes(minutes, lang: str | None = None) -> str:
+    """A duration short enough for a KPI card: '18分', '36.5時間', '3.2日' (en: min, h, d)."""
+    from dashboard.i18n import fmt_minutes, language
+
+    if minutes is None or minutes != minutes or minutes < 60:
+        return fmt_minutes(minutes, lang=lang)
+    ja = (lang or language()) == "ja"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f}" + ("時間" if ja else " h")
+    return f"{minutes / 1440:.1f}" + ("日" if ja else " d")
 
 
 def _num(row, column):
