@@ -111,7 +111,10 @@ def mapping_table(raw: importer.RawTable, profile: Profile) -> pd.DataFrame:
     personal = importer.find_personal_columns(raw, profile)
     missing = set(profile.missing_values)
     by_header: dict[str, str] = {}
-    for key, h in profile.columns.items():
+    # One row, one target: a header a profile reads twice (a staff list's name doubling as its
+    # id) shows its required use; the importer fills the other from it.
+    required = al.REQUIRED[profile.kind]
+    for key, h in sorted(profile.columns.items(), key=lambda kv: kv[0] not in required):
         by_header.setdefault(h, f"column:{key}")
     for stage, spec in profile.stages.items():
         by_header.setdefault(spec.at, f"stage:{stage}:at")
@@ -441,15 +444,30 @@ def import_uploads(con: duckdb.DuckDBPyConnection, uploads: list[tuple[Upload, P
     transaction; a refused file is reported and the others go on."""
     outcomes = []
     ordered = sorted(uploads, key=lambda pair: KIND_ORDER.get(pair[1].kind, len(KIND_ORDER)))
-    for up, profile in ordered:
-        try:
-            result = import_bytes(con, up.data, up.name, profile)
-        except importer.ImportRefused as exc:
-            outcomes.append(Outcome(up.name, [str(exc)], refused=True))
-            continue
-        outcomes.append(Outcome(up.name, result.summary_lines(i18n.language()), result.import_id,
-                                already=result.already_imported))
+    # Its own cursor: other sessions keep reading the shared connection while the import's
+    # transaction is open, and must not see it half done.
+    cur = con.cursor()
+    try:
+        for up, profile in ordered:
+            try:
+                result = import_bytes(cur, up.data, up.name, profile)
+            except importer.ImportRefused as exc:
+                outcomes.append(Outcome(up.name, [str(exc)], refused=True))
+                continue
+            outcomes.append(Outcome(up.name, result.summary_lines(i18n.language()), result.import_id,
+                                    already=result.already_imported))
+    finally:
+        cur.close()
     return outcomes
+
+
+def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
+    """``importer.undo`` on its own cursor (see ``import_uploads``)."""
+    cur = con.cursor()
+    try:
+        importer.undo(cur, import_id)
+    finally:
+        cur.close()
 
 
 def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, profile: Profile | None):
@@ -654,9 +672,9 @@ def render_upload(ctx) -> None:
     ready: list[tuple[Upload, Profile]] = []
     for up in uploads:
         with st.container(border=True):
-            # Events and calls are checked against the shared store unless their candidates come
+            # Events and calls are checked against the store on show unless their candidates come
             # in the same batch (then the import, in dependency order, checks them).
-            con = None if has_candidates and up.kind in ("events", "activities") else shared_con
+            con = None if has_candidates and up.kind in ("events", "activities") else ctx.con
             profile = _render_file(up, con)
         if profile is not None:
             ready.append((up, profile))
@@ -920,7 +938,7 @@ def render_history(ctx) -> None:
                           format_func=lambda i: f"#{i} {names[i]}", key="undo_import")
     if right.button(t("data.undo"), key="undo_button", width="stretch", help=t("data.undo_help")):
         try:
-            importer.undo(ctx.con, int(pick))
+            undo(ctx.con, int(pick))
         except importer.ImportRefused as exc:
             st.error(str(exc))
         else:

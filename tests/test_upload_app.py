@@ -308,3 +308,21 @@ def test_the_target_list_editor_validates_and_saves_to_the_file(env):
     counts_table = table(at, "Segment")
     assert dict(zip(counts_table.iloc[:, 0], counts_table.iloc[:, 2])) == {
         "30代専門職": 3, "非ターゲット": 1, "unknown": 1, "other": 2}
+
+
+def test_the_generated_export_with_its_saved_profiles_imports_like_the_sample_loader(env, generated_export, generated_store):
+    """Four CRM files of a realistic size, each recognised by its saved profile, land exactly as
+    the command line's sample loader puts them."""
+    tmp, db = env
+    out, _ = generated_export
+    (tmp / "profiles").mkdir()
+    for path in (out / "profiles").glob("*.toml"):
+        (tmp / "profiles" / path.name).write_bytes(path.read_bytes())
+    names = ["架電ログ.csv", "選考プロセス.csv", "求職者一覧.csv", "担当者一覧.csv"]
+    at = upload(data_page(db), *((n, (out / n).read_bytes()) for n in names))
+    recognised = [s for s in texts(at, "success") if s.startswith("Recognised: saved profile")]
+    assert len(recognised) == 4
+    at.button(key="upload_add").click().run()
+    assert errors(at) == []
+    reference, _ = generated_store
+    assert counts(db) == store.table_counts(reference)

@@ -252,3 +252,33 @@ def test_segment_counts_of_an_unsaved_list_match_the_stored_segmentation(given):
     stored = dict(con.execute(
         "select segment, count(*) from candidate_segments where segmentation = $k group by 1", {"k": key}).fetchall())
     assert stored == counts
+
+
+def test_a_header_read_twice_shows_its_required_use():
+    """A staff list whose name column is also its id: the table shows 'name', and the profile it
+    gives back imports the same staff (the importer takes the id from the name)."""
+    raw = raw_of("staff_utf8_bom.csv")
+    header = raw.df.columns[0]
+    base = Profile(name="staff", kind="staff", columns={"staff_id": header, "name": header})
+    table = upload.mapping_table(raw, base).set_index("source")
+    assert table.at[header, "target"] == "column:name"
+    back = upload.profile_from_table(table.reset_index(), base, "staff")
+    a, b = importer.validate(raw, base), importer.validate(raw, back)
+    assert a.staff.equals(b.staff)
+
+
+def test_serve_passes_the_upload_limit_from_the_repo_config(monkeypatch, tmp_path):
+    """``advisor-funnel serve`` may start anywhere; the limit in .streamlit/config.toml still holds."""
+    import tomllib
+
+    from dashboard import cli
+    from dashboard.paths import REPO_ROOT
+
+    limit = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["server"]["maxUploadSize"]
+    assert limit > 200  # raised above Streamlit's default
+    seen = {}
+    monkeypatch.setattr(cli.subprocess, "call", lambda cmd, env: seen.update(cmd=cmd) or 0)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["serve", "--db", str(tmp_path / "x.duckdb")]) == 0
+    cmd = seen["cmd"]
+    assert cmd[cmd.index("--server.maxUploadSize") + 1] == str(limit)
