@@ -67,6 +67,7 @@ def test_cp932_candidate_export_with_japanese_headers():
     assert result.dropped_columns == {
         "氏名": "alias", "フリガナ": "alias", "電話番号": "alias", "メールアドレス": "alias", "住所": "alias",
         "予備欄": "phone",  # no telling header: found by its content (incl. 90... with the zero lost)
+        "自由記述": "free_text",  # may hold anything: dropped by the proposed profile
     }
     cands = con.execute("select candidate_id, registered_at, age, current_income, job_category from candidates "
                         "order by candidate_id").fetchall()
@@ -221,4 +222,4 @@ def test_rejected_rows_keep_the_non_personal_values_only(base_store):
     raw = [json.loads(r[0]) for r in base_store.execute("select raw_json from rejected_rows").fetchall()]
     assert raw[0]["求職者ID"] in ("C005", "C006")
     for record in raw:
-        assert not {"氏名", "フリガナ", "電話番号", "メールアドレス", "住所", "予備欄"} & set(record)
+        assert not {"氏名", "フリガナ", "電話番号", "メールアドレス", "住所", "予備欄", "自由記述"} & set(record)

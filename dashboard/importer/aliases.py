@@ -180,6 +180,13 @@ PII_SUBSTRINGS = tuple(
     )
 )
 
+# Free text typed by the job seeker or the advisor: it often holds names and phone numbers, so a
+# proposed profile drops it (the user can keep it by editing the profile).
+FREE_TEXT = tuple(
+    norm_header(h)
+    for h in ("自由記述", "備考", "メモ", "コメント", "自己PR", "特記事項", "notes", "note", "comments", "memo", "remarks")
+)
+
 ROLE_VALUES = {
     norm_header(k): v
     for k, v in {

@@ -141,11 +141,12 @@ def propose_profile(raw: RawTable, kind: str | None = None, name: str | None = N
     stage_names = {}
     if kind == "events" and "stage" in columns:
         stage_names = _propose_stage_names(raw, columns["stage"])
+    drop = [h for h in headers if h not in taken and h not in pii and al.norm_header(h) in al.FREE_TEXT]
     attributes: dict[str, str] = {}
     if kind == "candidates":
         names: set[str] = set()
         for h in headers:
-            if h in taken or h in pii:
+            if h in taken or h in pii or h in drop:
                 continue
             if al.lookup(al.ATTRIBUTES, h):
                 attr = attribute_name(h, names)
@@ -153,7 +154,7 @@ def propose_profile(raw: RawTable, kind: str | None = None, name: str | None = N
                 names.add(attr)
     return Profile(
         name=name or f"{raw.file_name} ({kind})", kind=kind, columns=columns, stages=stages,
-        attributes=attributes, stage_names=stage_names, file=raw.file_name or None,
+        attributes=attributes, stage_names=stage_names, drop=drop, file=raw.file_name or None,
     )
 
 
@@ -261,7 +262,8 @@ def prepare(raw: RawTable, profile: Profile | str | None = None, con: duckdb.Duc
     elif not profile.columns and not profile.stages:
         # A profile that only names the kind: complete it from the headers.
         proposed = propose_profile(raw, kind=profile.kind, name=profile.name)
-        profile = proposed.with_(drop=profile.drop, missing_values=profile.missing_values,
+        profile = proposed.with_(drop=list(dict.fromkeys(proposed.drop + profile.drop)),
+                                 missing_values=profile.missing_values,
                                  pseudonymise_staff=profile.pseudonymise_staff,
                                  stage_names=profile.stage_names or proposed.stage_names)
     if raw.n_rows == 0:
@@ -293,7 +295,7 @@ class _Builder:
         self.dropped = {h: why for h, why in find_personal_columns(self.raw, profile).items()}
         for h in profile.drop:
             if h in headers and h not in self.dropped:
-                self.dropped[h] = "profile"
+                self.dropped[h] = "free_text" if al.norm_header(h) in al.FREE_TEXT else "profile"
         columns = {}
         for key, h in profile.columns.items():
             if h in headers and h not in self.dropped:
