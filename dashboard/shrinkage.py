@@ -86,34 +86,29 @@ def fit_prior_strength(
 NO_SPREAD = 1e7
 
 
-def strength_draws(k, n, groups, size: int, floor: float = 5.0, seed: int = 0) -> np.ndarray:
-    """Plausible prior strengths given the data: a parametric bootstrap of the moment estimate.
+def strength_draws(k, n, groups, strength: float, size: int, floor: float = 5.0, seed: int = 0) -> np.ndarray:
+    """Plausible prior strengths around the one in use: a parametric bootstrap of the moments.
 
     Small tables leave ``m`` poorly determined, and everything downstream of the cells (the routing
-    gap above all) depends on it. With ``x = 1 / (m + 1)`` estimated from the data (``x_hat``, which
-    may be 0 or below when the units scatter no more than chance), data are simulated from the
-    model at that strength, ``x`` is re-estimated on each (``x*``), and the basic bootstrap
-    ``2 x_hat - x*`` is turned back into a strength; ``x <= 0`` means no detectable spread
-    (``NO_SPREAD``). Returns ``size`` strengths, each at least ``floor``. The point estimate keeps
-    the floor/default rule of ``fit_prior_strength``; this only measures how sure it is.
+    gap above all) depends on it. Data are simulated from the model at ``strength`` (the strength
+    the point estimates use, whether fitted, floored or the default), ``x = 1 / (m + 1)`` is
+    re-estimated on each (``x*``), and the basic bootstrap ``2 x - x*`` is turned back into a
+    strength; ``x <= 0`` means no detectable spread (``NO_SPREAD``). Returns ``size`` strengths,
+    each at least ``floor``.
     """
     k, n, g = _prepare(k, n, groups)
     rng = np.random.default_rng(seed)
-    excess, information = _moments(k, n, g)
-    if information <= 0:
-        return np.full(size, NO_SPREAD)
-    x_hat = excess / information
-    simulate_at = 1.0 / x_hat - 1.0 if x_hat > 0 else NO_SPREAD
-    simulate_at = min(max(simulate_at, floor), NO_SPREAD)
+    strength = min(max(float(strength), floor), NO_SPREAD)
+    x_used = 1.0 / (strength + 1.0)
     pooled = pd.Series(k).groupby(g).sum() / pd.Series(n).groupby(g).sum()
     mu = np.clip(pooled.reindex(g).to_numpy(), _EPS, 1 - _EPS)
     draws = np.empty(size)
     for i in range(size):
-        theta = rng.beta(mu * simulate_at, (1 - mu) * simulate_at)
+        theta = rng.beta(mu * strength, (1 - mu) * strength)
         k_star = rng.binomial(n.astype(np.int64), theta).astype(float)
-        excess_star, information_star = _moments(k_star, n, g)
-        x_star = excess_star / information_star if information_star > 0 else x_hat
-        x = 2 * x_hat - x_star
+        excess, information = _moments(k_star, n, g)
+        x_star = excess / information if information > 0 else x_used
+        x = 2 * x_used - x_star
         draws[i] = NO_SPREAD if x <= 0 else min(max(1.0 / x - 1.0, floor), NO_SPREAD)
     return draws
 

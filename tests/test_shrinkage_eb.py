@@ -98,22 +98,27 @@ def test_draws_follow_the_posterior():
     np.testing.assert_array_equal(d, shrinkage.draws(a, b, size=20000, seed=1))
 
 
-def test_strength_draws_cover_the_planted_strength_and_allow_no_spread():
+def test_strength_draws_cover_the_planted_strength():
     rng = np.random.default_rng(5)
     groups = np.repeat(["a", "b", "c"], 15)
     mu = np.repeat([0.05, 0.10, 0.15], 15)
     n = rng.integers(20, 120, size=45)
     k = rng.binomial(n, rng.beta(mu * 40, (1 - mu) * 40))
-    draws = shrinkage.strength_draws(k, n, groups, size=300, floor=5, seed=0)
+    fit = shrinkage.fit_prior_strength(k, n, groups=groups)
+    draws = shrinkage.strength_draws(k, n, groups, fit.strength, size=300, floor=5, seed=0)
     assert draws.shape == (300,)
     assert draws.min() >= 5
     low, high = np.quantile(draws, [0.05, 0.95])
     assert low < 40 < high
-    # Units that scatter less than chance (each exactly at 10%): mostly "no spread".
-    flat_k = np.round(n * 0.10)
-    assert shrinkage.fit_prior_strength(flat_k, n, groups=groups).source == "default"
-    flat = shrinkage.strength_draws(flat_k, n, groups, size=200, seed=0)
-    assert (flat == shrinkage.NO_SPREAD).mean() > 0.5
+    assert low < fit.strength < high
+
+
+def test_strength_draws_of_a_very_strong_prior_often_say_no_spread():
+    n = np.full(30, 50)
+    k = np.round(n * 0.10)
+    draws = shrinkage.strength_draws(k, n, None, 5000.0, size=200, seed=0)
+    assert (draws == shrinkage.NO_SPREAD).mean() > 0.2
+    assert np.median(draws) > 1000
 
 
 def test_pooled_parent_stays_inside_the_unit_interval():

@@ -370,7 +370,9 @@ def _gap_scenarios(model: dict, advisors: list, segs: list, settings: Settings) 
     groups = cells.index.get_level_values("segment")
     levels = min(_STRENGTH_LEVELS, settings.posterior_draws)
     per_level = max(1, settings.posterior_draws // levels)
-    strengths = shrinkage.strength_draws(k, n, groups, size=4 * levels, floor=settings.prior_strength_floor, seed=1)
+    strengths = shrinkage.strength_draws(
+        k, n, groups, model["prior"]["cells"]["strength"], size=4 * levels, floor=settings.prior_strength_floor, seed=1
+    )
     shape = (len(advisors), len(segs))
     scenarios = []
     for i, m in enumerate(np.quantile(strengths, (np.arange(levels) + 0.5) / levels)):
