@@ -251,7 +251,8 @@ def _text_expr(col: str, dtype: str) -> str:
     if _is_numeric_type(dtype):
         # 30.0 and "30" must compare equal to a rule value written as 30.
         return f"case when {col} = floor({col}) then cast(cast({col} as bigint) as varchar) else cast({col} as varchar) end"
-    return f"cast({col} as varchar)"
+    # Blank text means "not filled in", as in classify().
+    return f"nullif(trim(cast({col} as varchar)), '')"
 
 
 def parse_segment_by(spec: str, columns: dict[str, str]) -> list[str]:

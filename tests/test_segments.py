@@ -44,7 +44,7 @@ def test_first_matching_rule_wins_and_missing_needed_attribute_is_unknown():
 
 def test_sql_materialisation_matches_reference_on_every_combination(given):
     ages = [None, 25, 31, 45]
-    jobs = [None, "経理", "営業"]
+    jobs = [None, "経理", "営業", "  "]
     channels = [None, "sco_bizreach", "paid_google"]
     changes = [None, 1, 5]
     rows = []
