@@ -13,9 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import importer, store
+from dashboard import i18n, importer, store
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Rejection sentences are stored in the UI language; these tests read the English ones."""
+    i18n.set_language("en")
+    yield
+    i18n.set_language(i18n.DEFAULT_LANGUAGE)
 
 
 def snapshot(con) -> dict:
@@ -182,6 +190,25 @@ def test_mixed_date_formats_eras_and_full_width_digits():
                         "M3": datetime(2019, 5, 7, 10, 0), "M4": datetime(2024, 4, 5)}
     assert con.execute("select occurred_at from events where candidate_id = 'M4' and stage = 'first_contact'").fetchall() == [
         (datetime(2024, 4, 1, 9, 30),)]
+
+
+def test_ragged_rows_keep_their_row_numbers():
+    con = store.connect(None)
+    result = importer.import_file(con, CORPUS / "ragged.csv")
+    assert result.rejected_by_reason == {"malformed_row": 1}
+    assert rejected(con, result.import_id)[0][4] == (
+        "row 2: has more cells than the header (columns shifted); the row was not imported")
+    assert con.execute("select candidate_id, channel from candidates order by 1").fetchall() == [
+        ("R1", "web"), ("R3", None)]
+
+
+def test_reasons_are_stored_in_the_language_of_the_import():
+    i18n.set_language("ja")
+    con = store.connect(None)
+    result = importer.import_file(con, CORPUS / "mixed_dates.csv")
+    assert rejected(con, result.import_id)[0][4] == (
+        "6行目: 登録日 「2024/13/45」は日付として読めません（例: 2024/4/1 9:05）。この行は取り込んでいません")
+    assert result.summary_lines("en")[0] == "mixed_dates.csv (candidates): 6 rows read, 5 imported, 1 rejected"
 
 
 @pytest.mark.parametrize(

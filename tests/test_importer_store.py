@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import importer, store
+from dashboard import i18n, importer, store
 from dashboard.importer import Profile, ProfileError
 
-from test_importer_corpus import CORPUS, snapshot
+from test_importer_corpus import CORPUS, english, snapshot  # noqa: F401 (english is an autouse fixture)
 
 HEADER = "求職者ID,登録日時,流入経路,年齢,初回接触日時,初回対応者,面談実施日時,担当CA\n"
 

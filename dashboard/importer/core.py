@@ -53,7 +53,7 @@ class ImportResult:
     unmapped_columns: list[str] = field(default_factory=list)
     date_range: tuple = (None, None)
     profile: Profile | None = None
-    messages: list[str] = field(default_factory=list)  # English; summary_lines() renders either language
+    messages: list[str] = field(default_factory=list)  # in the UI language; summary_lines(lang) re-renders
     encoding: str | None = None
     delimiter: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -199,7 +199,7 @@ def _result(preview: Preview, import_id: int, counts: dict, replaced: list[int])
         rows_rejected=preview.rows_rejected, rejected_by_reason=preview.rejected_by_reason,
         dropped_columns=dict(preview.dropped), unmapped_columns=list(preview.unmapped),
         date_range=preview.date_range, profile=preview.profile,
-        messages=[n.text("en") for n in notes], encoding=preview.raw.encoding,
+        messages=[n.text() for n in notes], encoding=preview.raw.encoding,
         delimiter=preview.raw.delimiter, counts=counts, notes=notes,
     )
 

@@ -717,8 +717,9 @@ class _Builder:
             for rec in rows.to_dict("records")
         ]
         rej["value"] = rej["value"].astype(object).where(rej["value"].notna(), "")
+        lang = i18n.language()  # the sentence is stored in the language of whoever imported
         rej["reason"] = [
-            reason_text(rec["reason_code"], rec["row_number"], rec["column_name"], rec["value"], "en",
+            reason_text(rec["reason_code"], rec["row_number"], rec["column_name"], rec["value"], lang,
                         other=rec.get("other"), registered=rec.get("registered"))
             for rec in rej.to_dict("records")
         ]
@@ -734,8 +735,9 @@ class _Builder:
         return (s.min().to_pydatetime(), s.max().to_pydatetime())
 
 
-def reason_text(code: str, row, column, value, lang: str = "en", **extra) -> str:
-    """The sentence a manager reads for one rejected cell (stored in rejected_rows.reason)."""
+def reason_text(code: str, row, column, value, lang: str | None = None, **extra) -> str:
+    """The sentence a manager reads for one rejected cell (stored in rejected_rows.reason, in the
+    UI language of the import: ``dashboard.i18n.language()``)."""
     params = {"row": row, "column": column or "", "value": "" if value is None else value}
     if code == "duplicate_id":
         params["other"] = int(extra.get("other") or 0)

@@ -162,6 +162,10 @@ def main() -> None:
             newline="\n",
         ).encode("utf-8"),
     )
+    write(
+        "ragged.csv",  # row 2 has an extra cell (columns shifted), row 3 a missing last cell
+        "求職者ID,登録日時,流入経路\nR1,2024/4/1 9:00,web\nR2,2024/4/1 10:00,web,oops\nR3,2024/4/2 9:00\n".encode("utf-8"),
+    )
     write("missing_required.csv", csv_text(["求職者ID", "流入経路", "年齢"], [["Q1", "web", "30"]]).encode("cp932"))
     write("empty.csv", b"")
     write("header_only.csv", csv_text(CANDIDATE_HEADER, []).encode("cp932"))
