@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import signal
 import socket
@@ -22,6 +23,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 
 from dashboard.demo import SAMPLE_FILES
@@ -61,6 +63,43 @@ def browser_context_args(browser_context_args):
         "timezone_id": "Asia/Tokyo",
         "accept_downloads": True,
     }
+
+
+@pytest.fixture(scope="session")
+def shared_context(browser, browser_context_args):
+    """One browser context for the session: Streamlit's scripts are fetched and cached once, not
+    once per test (each page load still opens a new Streamlit session)."""
+    context = browser.new_context(**browser_context_args)
+    yield context
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.e2e_call_failed = report.failed
+    return report
+
+
+@pytest.fixture
+def page(shared_context, request, pytestconfig):
+    """A fresh tab in the shared context (replaces pytest-playwright's context-per-test page).
+
+    A failing test leaves a screenshot of its tab in the output folder (``--output``,
+    test-results/ by default), the first thing to look at when CI fails.
+    """
+    tab = shared_context.new_page()
+    yield tab
+    if getattr(request.node, "e2e_call_failed", False):
+        out = Path(pytestconfig.getoption("--output"))
+        out.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+        try:
+            tab.screenshot(path=str(out / f"{name}.png"))
+        except Exception:  # a crashed tab has nothing to show; the failure itself is reported
+            pass
+    tab.close()
 
 
 @dataclass
@@ -109,31 +148,34 @@ def stop_server(server: Server) -> None:
     The grace period is short on purpose: a graceful shutdown waits for the browser's keep-alive
     connections, and a test store has nothing worth flushing.
     """
-    if server.process.poll() is None or _group_alive(server.process.pid):
-        for sig, grace in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(server.process.pid, sig)
-            except ProcessLookupError:
-                break
-            deadline = time.monotonic() + grace
-            while time.monotonic() < deadline and _group_alive(server.process.pid):
-                time.sleep(0.1)
-            if not _group_alive(server.process.pid):
-                break
+    pgid = server.process.pid
+    for sig, grace in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
+        if not _group_alive(server.process):
+            break
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and _group_alive(server.process):
+            time.sleep(0.1)
     try:
         server.process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         pass
 
 
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _group_alive(leader: subprocess.Popen) -> bool:
+    """Whether any process of the leader's group still runs (zombies waiting to be reaped by a
+    container's init do not count; the leader itself is reaped here)."""
+    leader.poll()
+    for proc in psutil.process_iter(["pid", "status"]):
+        try:
+            if os.getpgid(proc.info["pid"]) == leader.pid and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                return True
+        except (ProcessLookupError, PermissionError):
+            continue
+    return False
 
 
 def start_server(db: Path, log_dir: Path, request: pytest.FixtureRequest, name: str) -> Server:

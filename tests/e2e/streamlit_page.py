@@ -52,6 +52,18 @@ def open_page(page: Page, base_url: str, path: str, lang: str | None = None) -> 
         set_language(page, lang)
 
 
+def go_to(page: Page, title: str, url_path: str) -> None:
+    """Follow the sidebar link ``title`` (the browser session, and so the language, is kept)."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    page.wait_for_url(f"**/{url_path}")
+    wait_for_run(page)
+
+
+def heading(page: Page) -> Locator:
+    """The page title (the first ``st.title`` in the main area)."""
+    return page.get_by_test_id("stMain").get_by_role("heading", level=1).first
+
+
 def language_radio(page: Page) -> Locator:
     return page.get_by_test_id("stSidebar").get_by_role("radiogroup", name="言語 / Language")
 
@@ -84,9 +96,23 @@ def main_text(page: Page) -> str:
     return page.get_by_test_id("stMain").inner_text()
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """Save the whole page (main area scrolled out in full) as ``<SCREENSHOT_DIR>/<name>.png``."""
+def screenshot(page: Page, name: str, max_height: int = 2400) -> Path:
+    """Save the page as ``<SCREENSHOT_DIR>/<name>.png``, as tall as its content (up to ``max_height``).
+
+    Streamlit scrolls inside its main element, not the document, so a "full page" screenshot would
+    stop at the viewport: the viewport is stretched to the content for the shot instead.
+    """
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True, animations="disabled")
+    size = page.viewport_size
+    content = page.get_by_test_id("stMain").evaluate("e => e.scrollHeight")
+    height = max(size["height"], min(int(content), max_height))
+    if height != size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.wait_for_timeout(500)  # charts re-layout to the new size
+    try:
+        page.screenshot(path=str(path), animations="disabled")
+    finally:
+        if height != size["height"]:
+            page.set_viewport_size(size)
     return path

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.i18n import t
-from streamlit_page import CHART, REPO, main_text, open_page, problems, screenshot, set_language
+from streamlit_page import CHART, REPO, go_to, heading, main_text, open_page, problems, screenshot, set_language
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_every_page_loads_on_the_sample_with_its_chart(page: Page, sample_server
     open_page(page, sample_server.url, url)
 
     assert problems(page) == []
-    expect(page.get_by_test_id("stMain").get_by_role("heading", level=1).first).to_be_visible()
+    expect(heading(page)).to_be_visible()
     if url in WITHOUT_CHART:
         expect(page.get_by_test_id("stMetric").first).to_be_visible()
     else:
@@ -61,6 +61,7 @@ def test_language_switch_changes_the_page_text(page: Page, sample_server):
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav).to_contain_text(t("nav.overview", "ja"))
     expect(nav).to_contain_text(t("nav.yellow_zone", "ja"))
+    japanese = main_text(page)
 
     set_language(page, "en")
 
@@ -68,26 +69,21 @@ def test_language_switch_changes_the_page_text(page: Page, sample_server):
     expect(nav).to_contain_text(t("nav.yellow_zone", "en"))
     expect(nav).not_to_contain_text(t("nav.overview", "ja"))
     expect(page.get_by_test_id("stSidebar")).to_contain_text(t("filter.heading", "en"))
-    english = main_text(page)
+    expect(heading(page)).to_have_text(t("nav.overview", "en"))
+    assert main_text(page) != japanese
     assert problems(page) == []
 
-    set_language(page, "ja")
-
-    expect(nav).to_contain_text(t("nav.overview", "ja"))
-    assert main_text(page) != english
-
-
-def test_the_language_choice_survives_moving_between_pages(page: Page, sample_server):
-    open_page(page, sample_server.url, "", lang="en")
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=t("nav.data", "en")).click()
-    page.wait_for_url("**/data")
-    expect(page.get_by_test_id("stMain").get_by_role("heading", level=1).first).to_have_text(t("data.title", "en"))
+    # The choice belongs to the browser session, so it holds on the next page.
+    go_to(page, t("nav.data", "en"), "data")
+    expect(heading(page)).to_have_text(t("data.title", "en"))
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_an_empty_store_shows_a_first_run_message_on_every_page(page: Page, empty_server, lang):
+    open_page(page, empty_server.url, "", lang=lang)
     for url, module in PAGES:
-        open_page(page, empty_server.url, url, lang=lang)
+        if url:
+            go_to(page, t(f"nav.{module}", lang), url)
         assert problems(page) == [], module
         expect(page.get_by_test_id("stMain"), module).to_contain_text(t("app.empty_store", lang))
         if lang == "ja" and module == "overview":
