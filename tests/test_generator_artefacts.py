@@ -184,3 +184,9 @@ def test_profiles_are_valid_import_profiles(export):
     for path in sorted((export.folder / "profiles").glob("*.toml")):
         profile = profile_module.Profile.from_file(path)
         assert profile.file == path.stem + ".csv"
+
+
+def test_one_row_per_candidate_and_job(export):
+    pipeline = read_raw(export.folder / "選考プロセス.csv")
+    assert not pipeline.duplicated(["求職者ID", "求人ID"]).any()
+    assert pipeline["求人ID"].str.match(r"^JOB-\d{5}$").all()

@@ -10,6 +10,7 @@ every advisor x segment cell. ``dashboard.generator.export`` writes it out as CR
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -209,10 +210,11 @@ def cell_probabilities(p: Params, staff: pd.DataFrame) -> np.ndarray:
 # --- registrants ------------------------------------------------------------------------------
 
 def _hour_of_week_weights(outside_share: float) -> np.ndarray:
-    weekday = np.array([.35, .2, .1, .08, .08, .15, .35, .7, 1.0, 1.1, 1.2, 1.3,
-                        2.0, 1.5, 1.1, 1.1, 1.1, 1.1, 1.2, 1.4, 1.9, 2.1, 2.0, 1.2])
-    weekend = np.array([.4, .25, .12, .08, .08, .12, .25, .5, .8, 1.0, 1.2, 1.3,
-                        1.4, 1.3, 1.2, 1.1, 1.1, 1.1, 1.2, 1.4, 1.7, 1.9, 1.8, 1.0])
+    # Lunch and late-evening peaks on weekdays; quieter, flatter weekends; little at night.
+    weekday = np.array([.15, .08, .04, .03, .03, .05, .15, .35, .6, 1.0, 1.05, 1.1,
+                        1.6, 1.3, 1.0, 1.0, 1.0, 1.0, 1.05, .9, 1.2, 1.3, 1.1, .4])
+    weekend = np.array([.1, .05, .03, .02, .02, .02, .05, .1, .18, .25, .33, .35,
+                        .38, .35, .33, .3, .3, .3, .33, .35, .4, .43, .38, .18])
     w = np.concatenate([weekday] * 5 + [weekend] * 2)
     inside = np.zeros(168, dtype=bool)
     for d in range(5):
@@ -223,26 +225,19 @@ def _hour_of_week_weights(outside_share: float) -> np.ndarray:
     return w / w.sum()
 
 
-def registration_times(rng, p: Params, n: int, clock: Clock, v2_week: int) -> np.ndarray:
-    weights = np.empty(p.weeks)
-    for w in range(p.weeks):
-        month = (p.start.toordinal() + 7 * w + 3)
-        weights[w] = MONTH_SEASONALITY[_month_of_ordinal(month) - 1] * (
-            p.form_v2_volume_factor if w >= v2_week else 1.0)
+def registration_times(rng, p: Params, n: int, v2_week: int) -> np.ndarray:
+    """Registration times, sorted: weekly volume by month (seasonality) and form version, then an
+    hour of the week from the weekday/weekend profile."""
+    week_start = [p.start + timedelta(days=7 * w) for w in range(p.weeks)]
+    weights = np.array([MONTH_SEASONALITY[(d + timedelta(days=3)).month - 1] for d in week_start])
+    weights[v2_week:] *= p.form_v2_volume_factor
     counts = rng.multinomial(n, weights / weights.sum())
     week = np.repeat(np.arange(p.weeks), counts)
-    how = rng.choice(168, size=n, p=_hour_of_week_weights(p.outside_hours_share))
-    t = week * MINUTES_PER_WEEK + how * 60 + rng.integers(0, 60, n)
-    # Weeks start on the start date's weekday; shift the hour-of-week profile onto Monday.
-    t = t - clock.weekday_of(np.zeros(1, dtype=np.int64))[0] * MINUTES_PER_DAY
-    t = np.where(t < 0, t + MINUTES_PER_WEEK, t)
+    # The profile starts on Monday; the span's weeks start on the start date's weekday.
+    profile = np.roll(_hour_of_week_weights(p.outside_hours_share), -24 * p.start.weekday())
+    hour = rng.choice(168, size=n, p=profile)
+    t = week * MINUTES_PER_WEEK + hour * 60 + rng.integers(0, 60, n)
     return np.sort(t.astype(float), kind="stable")
-
-
-def _month_of_ordinal(ordinal: int) -> int:
-    from datetime import date
-
-    return date.fromordinal(ordinal).month
 
 
 def _categorical_column(codes: np.ndarray, categories) -> pd.Categorical:
@@ -567,7 +562,7 @@ def pipeline(rng, p: Params, clock: Clock, as_of: float, cand: pd.DataFrame, sta
     frame = pd.DataFrame({
         "candidate": held[row_cand],
         "advisor": advisor[row_cand],
-        "job": rng.integers(10_000, 10_000 + max(500, len(cand) // 8), r),
+        "job": 10_000 + _distinct_jobs(rng, row_cand, np.arange(r) - first_row[row_cand], max(500, len(cand) // 8)),
         "recommended": rec_day,
         "doc_passed": np.where(doc, doc_day, -1),
         "interview": np.where(doc, interview_day, -1),
@@ -586,6 +581,16 @@ def pipeline(rng, p: Params, clock: Clock, as_of: float, cand: pd.DataFrame, sta
     return frame
 
 
+def _distinct_jobs(rng, owner: np.ndarray, rank: np.ndarray, pool: int) -> np.ndarray:
+    """A job number in [0, pool) per row, never the same job twice for one candidate: each
+    candidate's k-th job is a fixed prime stride away from their first."""
+    stride = 7919
+    if pool % stride == 0:
+        pool += 1
+    first = rng.integers(0, pool, owner.max() + 1 if len(owner) else 0)
+    return (first[owner] + rank * stride) % pool
+
+
 # --- the whole world ------------------------------------------------------------------------------
 
 def simulate(registrations: int, seed: int, params: Params) -> World:
@@ -600,7 +605,7 @@ def simulate(registrations: int, seed: int, params: Params) -> World:
     v2_from = float(v2_week * MINUTES_PER_WEEK)
 
     staff = draw_staff(streams["staff"], p)
-    t_reg = registration_times(streams["population"], p, registrations, clock, v2_week)
+    t_reg = registration_times(streams["population"], p, registrations, v2_week)
     cand, filled = population(streams["population"], p, t_reg, v2_from)
     calls, handling = calls_and_meetings(streams["calls"], streams["meetings"], p, clock, as_of, cand, staff,
                                          streams["routing"])

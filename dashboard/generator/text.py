@@ -25,9 +25,16 @@ class Text:
 
     def __init__(self, encoding: str):
         self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+        self._tables: dict = {}
 
     def table(self, values: Sequence, quote: bool = False) -> pa.Array:
-        """Encode a small list of values; ``quote`` wraps each in CSV quotes."""
+        """Encode a small list of values (once per list); ``quote`` wraps each in CSV quotes."""
+        key = (tuple(values), quote)
+        if key not in self._tables:
+            self._tables[key] = self._encode(key[0], quote)
+        return self._tables[key]
+
+    def _encode(self, values: tuple, quote: bool) -> pa.Array:
         out = []
         for value in values:
             value = str(value)
