@@ -82,10 +82,11 @@ else:
         best=fmt_num(g["expected_placements_best"], 1), gap=fmt_num(g["placements"], 1), level=level,
         low=fmt_num(g["low"], 1), high=fmt_num(g["high"], 1),
     ))
-    st.markdown(f"**{t('yellow_zone.gap_drivers')}**")
-    st.plotly_chart(charts.gap_by_segment_chart(gap["by_segment"]), key="yz_gap_segments")
-    st.caption(t("yellow_zone.gap_drivers_caption"))
-    st.dataframe(charts.drivers_table(gap["drivers"]), hide_index=True)
+    if not gap["drivers"].empty:
+        st.markdown(f"**{t('yellow_zone.gap_drivers')}**")
+        st.plotly_chart(charts.gap_by_segment_chart(gap["by_segment"]), key="yz_gap_segments")
+        st.caption(t("yellow_zone.gap_drivers_caption"))
+        st.dataframe(charts.drivers_table(gap["drivers"]), hide_index=True)
 
 st.subheader(t("yellow_zone.rec_title"))
 st.caption(t("yellow_zone.rec_caption", days=fmt_int(settings.open_registrant_days), capacity=settings.weekly_capacity_per_advisor))
