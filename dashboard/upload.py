@@ -49,6 +49,7 @@ HANDLER = "staff:handler"  # who made first contact and booked the meeting
 ADVISOR = "staff:advisor"  # who held the meeting and carried the candidate afterwards
 _ADVISOR_STAGES = al.STAGES[al.STAGES.index("meeting_held"):]
 _HANDLER_STAGES = ("first_contact", "meeting_booked")
+UNMAPPED = "unmapped"  # a status value that maps to no stage (an empty cell would show as None)
 
 
 # =============================================================================================
@@ -129,6 +130,8 @@ def mapping_table(raw: importer.RawTable, profile: Profile) -> pd.DataFrame:
     rows = []
     for h in raw.df.columns:
         why = personal.get(h)
+        if why is None and al.norm_header(h) in al.FREE_TEXT and h not in by_header:
+            why = "free_text"  # may hold names and phone numbers; proposed as dropped
         code = by_header.get(h)
         name = ""
         if code is None:
@@ -261,7 +264,7 @@ def _apply_staff(stages: dict[str, StageSpec], staff_rows: list[tuple[str, str]]
 
 def stage_names_table(raw: importer.RawTable, profile: Profile) -> pd.DataFrame | None:
     """For an event log: one row per status value with its count and the stage it maps to
-    (empty: not mapped, its rows are rejected and reported)."""
+    (``UNMAPPED``: its rows are rejected and reported)."""
     header = profile.columns.get("stage")
     if profile.kind != "events" or not header or header not in raw.df.columns:
         return None
@@ -273,7 +276,7 @@ def stage_names_table(raw: importer.RawTable, profile: Profile) -> pd.DataFrame 
     rows = []
     for value, n in counts.items():
         stage = mapped.get(value) or norm.get(al.norm_status(value)) or al.STAGE_NAMES.get(al.norm_status(value))
-        rows.append({"value": value, "rows": int(n), "stage": stage or ""})
+        rows.append({"value": value, "rows": int(n), "stage": stage or UNMAPPED})
     return pd.DataFrame(rows, columns=["value", "rows", "stage"])
 
 
@@ -814,8 +817,8 @@ def _render_file(up: Upload, con) -> Profile | None:
         disabled=["source", "sample", "personal"],
         column_config={
             "source": st.column_config.TextColumn(t("upload.col_source")),
-            "sample": st.column_config.TextColumn(t("upload.col_sample")),
-            "target": st.column_config.SelectboxColumn(t("upload.col_target"), options=options,
+            "sample": st.column_config.TextColumn(t("upload.col_sample"), width="medium"),
+            "target": st.column_config.SelectboxColumn(t("upload.col_target"), options=options, width="large",
                                                        format_func=lambda c, lang=lang: target_label(c, lang), required=True),
             "name": st.column_config.TextColumn(t("upload.col_name"), help=t("upload.col_name_help")),
             "personal": st.column_config.TextColumn(t("upload.col_personal")),
@@ -838,8 +841,9 @@ def _render_file(up: Upload, con) -> Profile | None:
                 "value": st.column_config.TextColumn(t("upload.col_status")),
                 "rows": st.column_config.NumberColumn(t("upload.col_rows")),
                 "stage": st.column_config.SelectboxColumn(
-                    t("upload.col_stage"), options=["", *al.STAGES],
-                    format_func=lambda s, lang=lang: t(f"stage.{s}", lang) if s else t("upload.stage_unmapped", lang)),
+                    t("upload.col_stage"), options=[UNMAPPED, *al.STAGES], required=True,
+                    format_func=lambda s, lang=lang: t(f"stage.{s}", lang) if s in al.STAGES
+                    else t("upload.stage_unmapped", lang)),
             },
         )
         profile = profile.with_(stage_names=stage_names_from_table(edited_status))

@@ -189,7 +189,7 @@ def test_a_saved_profile_recognises_next_weeks_export_and_imports_in_one_click(e
     rows = {h: i for i, h in enumerate(mapping["source"])}
     ed = editor(at, "map:")
     at.session_state[ed.key] = {
-        "edited_rows": {rows["自由記述"]: {"target": "drop"}, rows["年齢"]: {"name": "age_years"}},
+        "edited_rows": {rows["職務経歴書"]: {"target": "drop"}, rows["年齢"]: {"name": "age_years"}},
         "added_rows": [], "deleted_rows": [],
     }
     at.run()
@@ -197,7 +197,7 @@ def test_a_saved_profile_recognises_next_weeks_export_and_imports_in_one_click(e
     at.button(key=[b.key for b in at.button if b.key and b.key.startswith("psave:")][0]).click().run()
     assert any(s.startswith('Saved profile "PORTERS 求職者一覧"') for s in texts(at, "success"))
     saved = importer.Profile.from_file(tmp / "profiles" / "PORTERS_求職者一覧.toml")
-    assert saved.attributes["age_years"] == "年齢" and "自由記述" in saved.drop
+    assert saved.attributes["age_years"] == "年齢" and {"職務経歴書", "自由記述"} <= set(saved.drop)
     assert not {"氏名", "電話番号"} & set(saved.attributes.values())
 
     # next week, another browser session: recognised, one click
@@ -209,7 +209,7 @@ def test_a_saved_profile_recognises_next_weeks_export_and_imports_in_one_click(e
         assert con.execute("select profile_name from imports").fetchall() == [("PORTERS 求職者一覧",)]
         cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
                                           "where table_name = 'candidates'").fetchall()}
-        assert "age_years" in cols and "自由記述" not in cols and "age" not in cols
+        assert "age_years" in cols and not {"has_resume", "自由記述", "age"} & cols
         assert con.execute("select count(*) from candidates where candidate_id like 'D%'").fetchall() == [(7,)]
     finally:
         con.close()

@@ -67,14 +67,18 @@ def test_personal_columns_are_pre_marked_as_dropped_and_not_shown():
     # staff names are the subject of the dashboard: kept
     assert table.at["初回対応者", "personal"] == "" and table.at["初回対応者", "target"] == "staff:first_contact"
     assert table.at["担当CA", "target"] == upload.ADVISOR
-    assert table.at["自由記述", "target"] == upload.ATTRIBUTE and table.at["年齢", "name"] == "age"
+    # free text may hold personal data too: proposed as dropped, not shown
+    assert table.at["自由記述", "target"] == upload.DROP
+    assert table.at["自由記述", "personal"] == "free text, may hold personal data"
+    assert "よろしく" not in table.at["自由記述", "sample"]
+    assert table.at["職務経歴書", "target"] == upload.ATTRIBUTE and table.at["年齢", "name"] == "age"
 
 
 def test_edits_in_the_table_become_the_profile():
     raw = raw_of("candidates_cp932.csv")
     proposed = importer.propose_profile(raw)
     table = upload.mapping_table(raw, proposed).set_index("source")
-    table.loc["自由記述", "target"] = upload.DROP
+    table.loc["職務経歴書", "target"] = upload.DROP
     table.loc["年齢", "name"] = "Age Years"  # sanitised
     table.loc["流入経路", "target"] = upload.ATTRIBUTE
     table.loc["流入経路", "name"] = "source_medium"
@@ -82,11 +86,11 @@ def test_edits_in_the_table_become_the_profile():
     profile = upload.profile_from_table(table.reset_index(), proposed, "candidates")
     assert "channel" not in profile.columns
     assert profile.attributes["age_years"] == "年齢" and profile.attributes["source_medium"] == "流入経路"
-    assert "自由記述" in profile.drop and "自由記述" not in profile.attributes.values()
+    assert "職務経歴書" in profile.drop and "職務経歴書" not in profile.attributes.values()
     assert profile.stages["meeting_booked"].staff == "担当CA"
     pv = importer.validate(raw, profile)
-    assert "age_years" in pv.candidates.columns and "自由記述" not in pv.candidates.columns
-    assert pv.dropped["自由記述"] == "profile"
+    assert "age_years" in pv.candidates.columns and "has_resume" not in pv.candidates.columns
+    assert pv.dropped["職務経歴書"] == "profile" and pv.dropped["自由記述"] == "free_text"
 
 
 def test_handler_and_per_stage_staff_codes():
@@ -128,7 +132,7 @@ def test_status_values_of_an_event_log_are_listed_with_their_stage():
     profile = importer.propose_profile(raw)
     table = upload.stage_names_table(raw, profile).set_index("value")
     assert table.at["4. 面談済み", "stage"] == "meeting_held"
-    assert table.at["7. 保留", "stage"] == ""  # reported, never guessed
+    assert table.at["7. 保留", "stage"] == upload.UNMAPPED  # reported, never guessed
     table.loc["7. 保留", "stage"] = "interview"
     names = upload.stage_names_from_table(table.reset_index())
     pv = importer.validate(raw, profile.with_(stage_names=names))

@@ -56,51 +56,72 @@ stages as (
     where a.stage = 'registered' or p.stage is not null
 ),
 
-candidate_stages as (
+reached as (
+    -- Whether each candidate reached each stage within that stage's window (registered: always).
     select
-        f.candidate_id,
         f.cohort_week,
-        f.registered_at,
+        coalesce(f.first_contact_at <= cast($as_of as timestamp)
+            and epoch(f.first_contact_at) - epoch(f.registered_at) <= cast($contact_window_days as double) * 86400, false) as first_contact,
+        coalesce(f.meeting_booked_at <= cast($as_of as timestamp)
+            and epoch(f.meeting_booked_at) - epoch(f.registered_at) <= cast($meeting_window_days as double) * 86400, false) as meeting_booked,
+        coalesce(f.meeting_held_at <= cast($as_of as timestamp)
+            and epoch(f.meeting_held_at) - epoch(f.registered_at) <= cast($meeting_window_days as double) * 86400, false) as meeting_held,
+        coalesce(f.recommended_at <= cast($as_of as timestamp)
+            and epoch(f.recommended_at) - epoch(f.registered_at) <= cast($placement_window_days as double) * 86400, false) as recommended,
+        coalesce(f.interview_at <= cast($as_of as timestamp)
+            and epoch(f.interview_at) - epoch(f.registered_at) <= cast($placement_window_days as double) * 86400, false) as interview,
+        coalesce(f.offer_at <= cast($as_of as timestamp)
+            and epoch(f.offer_at) - epoch(f.registered_at) <= cast($placement_window_days as double) * 86400, false) as offer,
+        coalesce(f.placed_at <= cast($as_of as timestamp)
+            and epoch(f.placed_at) - epoch(f.registered_at) <= cast($placement_window_days as double) * 86400, false) as placed
+    from in_scope as f
+),
+
+candidate_groups as (
+    -- Candidates of one cohort who reached the same stages count alike, so the per-stage steps
+    -- below run on these few groups (weighted by members), not on eight rows per candidate.
+    select
+        row_number() over (order by cohort_week, first_contact, meeting_booked, meeting_held, recommended, interview, offer, placed) as group_id,
+        *
+    from (
+        select
+            cohort_week, first_contact, meeting_booked, meeting_held, recommended, interview, offer, placed,
+            count(*) as members
+        from reached
+        group by 1, 2, 3, 4, 5, 6, 7, 8
+    ) as g
+),
+
+group_stages as (
+    select
+        g.group_id,
+        g.cohort_week,
+        g.members,
         s.stage,
         s.stage_order,
         s.window_days,
         case s.stage
-            when 'registered' then f.registered_at
-            when 'first_contact' then f.first_contact_at
-            when 'meeting_booked' then f.meeting_booked_at
-            when 'meeting_held' then f.meeting_held_at
-            when 'recommended' then f.recommended_at
-            when 'interview' then f.interview_at
-            when 'offer' then f.offer_at
-            when 'placed' then f.placed_at
-        end as stage_at
-    from in_scope as f
-    cross join stages as s
-),
-
-flagged as (
-    select
-        candidate_id,
-        cohort_week,
-        stage,
-        stage_order,
-        window_days,
-        coalesce(
-            stage_at <= cast($as_of as timestamp)
-            and epoch(stage_at) - epoch(registered_at) <= window_days * 86400,
-            false
-        ) as has_reached,
-        epoch(cast(cohort_week as timestamp)) + (7 + window_days) * 86400
+            when 'registered' then true
+            when 'first_contact' then g.first_contact
+            when 'meeting_booked' then g.meeting_booked
+            when 'meeting_held' then g.meeting_held
+            when 'recommended' then g.recommended
+            when 'interview' then g.interview
+            when 'offer' then g.offer
+            when 'placed' then g.placed
+        end as has_reached,
+        epoch(cast(g.cohort_week as timestamp)) + (7 + s.window_days) * 86400
             <= epoch(cast($as_of as timestamp)) as is_mature
-    from candidate_stages
+    from candidate_groups as g
+    cross join stages as s
 ),
 
 with_previous as (
     select
         *,
         -- Reached the previous stage within that stage's own (shorter or equal) window.
-        lag(has_reached) over (partition by candidate_id order by stage_order) as has_reached_previous
-    from flagged
+        lag(has_reached) over (partition by group_id order by stage_order) as has_reached_previous
+    from group_stages
 ),
 
 by_stage as (
@@ -108,11 +129,12 @@ by_stage as (
         stage,
         stage_order,
         window_days,
-        count(case when is_mature then 1 end) as registrations,
-        count(case when is_mature and has_reached then 1 end) as candidates,
-        count(case when is_mature and has_reached_previous then 1 end) as previous_candidates,
-        count(case when is_mature and has_reached_previous and has_reached then 1 end) as candidates_from_previous,
-        count(case when not is_mature then 1 end) as excluded_registrations,
+        cast(sum(case when is_mature then members else 0 end) as bigint) as registrations,
+        cast(sum(case when is_mature and has_reached then members else 0 end) as bigint) as candidates,
+        cast(sum(case when is_mature and has_reached_previous then members else 0 end) as bigint) as previous_candidates,
+        cast(sum(case when is_mature and has_reached_previous and has_reached then members else 0 end) as bigint)
+            as candidates_from_previous,
+        cast(sum(case when not is_mature then members else 0 end) as bigint) as excluded_registrations,
         count(distinct case when not is_mature then cohort_week end) as excluded_cohorts
     from with_previous
     group by 1, 2, 3
