@@ -1,8 +1,8 @@
 """The generator's defaults (sample-data.md §6): organisation, segments, stage odds, lags, form.
 
-Every number the simulation uses lives here, so a test or a benchmark can override one by
-``dataclasses.replace`` and nothing else in the package hides a constant. Where a default departs
-from the desk study in sample-data.md the comment says why.
+Every rate, lag and share of the desk study lives here, so a test or a benchmark can override one
+by ``dataclasses.replace``. Where a default departs from the desk study in sample-data.md the
+comment says why.
 """
 
 from __future__ import annotations
@@ -208,6 +208,14 @@ class Params:
     scheduling_days: dict = field(default_factory=lambda: {
         "live_transfer": (2, 6), "callback": (3, 9), "advisor_direct": (4, 10),
     })
+    # retry gaps in minutes (median, p90): after the first call, then between later ones
+    retry_minutes: tuple = ((120, 360), (1200, 1800))
+    # talk time of a connected first call in minutes (median, p90), by operating model
+    call_minutes: dict = field(default_factory=lambda: {
+        "live_transfer": (6, 12), "callback": (8, 15), "advisor_direct": (15, 30),
+    })
+    # show-up by booking lead time: (up to this many days, rate at p_show 0.82), last is open
+    show_by_lead_days: tuple = ((1, 0.92), (3, 0.85), (7, 0.78), (float("inf"), 0.68))
     transfer_success: float = 0.45          # live transfer on the same call (東京1)
     direct_same_call: float = 0.03          # advisor holds the meeting on the first call (名古屋)
     # Callback model: p_set x this^(days until the advisor's meeting). The study's 0.97 would

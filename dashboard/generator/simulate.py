@@ -92,6 +92,7 @@ def _seg_array(params: Params, attr: str) -> np.ndarray:
 # --- staff ------------------------------------------------------------------------------------
 
 def draw_staff(rng: np.random.Generator, p: Params) -> pd.DataFrame:
+    """The roster: 15 advisors (team, level, home segments, skill) then the registration handlers."""
     rows = []
     names_iter = iter(ADVISOR_NAMES)
     for team in TEAMS:
@@ -381,7 +382,6 @@ def _in_hours(clock: Clock, rng, t: np.ndarray, close_min: np.ndarray | int = 11
 def calls_and_meetings(rng_calls, rng_meet, p: Params, clock: Clock, as_of: float,
                        cand: pd.DataFrame, staff: pd.DataFrame, rng_route) -> tuple[pd.DataFrame, pd.DataFrame]:
     n = len(cand)
-    S = p.segments
     team_names = list(TEAMS)
     models = np.array([TEAMS[t][0] for t in team_names], dtype=object)
     seg = cand["segment"].to_numpy()
@@ -422,7 +422,6 @@ def calls_and_meetings(rng_calls, rng_meet, p: Params, clock: Clock, as_of: floa
     stopped = np.zeros(n, dtype=bool)
     t_contact = np.full(n, np.nan)
     call_rows = []
-    talk = {LIVE: (6, 12), CALLBACK: (8, 15), DIRECT: (15, 30)}
     for k in range(p.max_attempts):
         # Up to six calls over the week that starts with the first one.
         active = ~contacted & ~stopped & (t_attempt - first_attempt <= 7 * MINUTES_PER_DAY) & (t_attempt < as_of)
@@ -442,7 +441,7 @@ def calls_and_meetings(rng_calls, rng_meet, p: Params, clock: Clock, as_of: floa
         idx = np.flatnonzero(active)
         result = np.where(wrong_number[idx], WRONG_NUMBER, np.where(connect[idx], CONNECTED, NO_ANSWER))
         minutes = np.zeros(len(idx))
-        for m, (med, p90) in talk.items():
+        for m, (med, p90) in p.call_minutes.items():
             sel = connect[idx] & (model[idx] == m)
             minutes[sel] = np.round(lognormal(rng_calls, med, p90, sel.sum()))
         minutes[result == NO_ANSWER] = rng_calls.integers(0, 2, (result == NO_ANSWER).sum())
@@ -453,7 +452,7 @@ def calls_and_meetings(rng_calls, rng_meet, p: Params, clock: Clock, as_of: floa
             sms = np.flatnonzero(active & ~connect & ~wrong_number)
             call_rows.append(pd.DataFrame({"candidate": sms, "at": np.floor(t_attempt[sms]) + 1,
                                            "staff": caller[sms], "result": SMS, "minutes": 0.0}))
-        gap = lognormal(rng_calls, 120, 360, n) if k == 0 else lognormal(rng_calls, 1200, 1800, n)
+        gap = lognormal(rng_calls, *p.retry_minutes[min(k, 1)], n)
         t_attempt = _in_hours(clock, rng_calls, t_attempt + gap, close)
     calls = pd.concat(call_rows, ignore_index=True)
     calls = calls[calls["at"] < as_of].sort_values(["at", "candidate"], kind="stable", ignore_index=True)
@@ -491,7 +490,8 @@ def calls_and_meetings(rng_calls, rng_meet, p: Params, clock: Clock, as_of: floa
     scheduled = np.where(same_call, t_booked + rng.integers(1, 5, n), scheduled)
     scheduled = np.where(booked, scheduled, np.nan)
     lead_days = (scheduled - t_booked) / MINUTES_PER_DAY
-    table = np.select([lead_days < 1, lead_days <= 3, lead_days <= 7], [0.92, 0.85, 0.78], 0.68)
+    limits, rates = zip(*p.show_by_lead_days)
+    table = np.array(rates)[np.minimum(np.searchsorted(limits, lead_days), len(rates) - 1)]
     p_show = np.minimum(table * _seg_array(p, "p_show")[seg] / 0.82, 0.99)
     p_show = expit(logit(p_show) + p.shift_show * skill[advisor])
     held = booked & (same_call | (rng.random(n) < p_show)) & (scheduled < as_of)
