@@ -27,6 +27,7 @@ Results: a table on stdout and, with ``--json FILE``, the same figures as JSON.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -376,6 +377,8 @@ def _phase_page(spec: dict) -> dict:
     cold_s, cold_each = replay()
     warm = [replay() for _ in range(spec["repeat"])]
     warm_each = [statistics.median(run[1][i] for run in warm) for i in range(len(plan))]
+    with _query_timer() as queries:
+        replay()
     con.close()
     per_call = [
         {"fn": name, "in_frame": in_frame, "cold_s": c, "warm_s": w}
@@ -387,7 +390,45 @@ def _phase_page(spec: dict) -> dict:
         "warm": _summary([run[0] for run in warm]),
         "calls": per_call,
         "slowest_warm": sorted(per_call, key=lambda c: -c["warm_s"])[:3],
+        "queries_warm_s": dict(sorted(queries.items(), key=lambda kv: -kv[1])),
     }
+
+
+@contextlib.contextmanager
+def _query_timer():
+    """Time spent per named query (and in the shared helpers that run SQL) while the block runs:
+    where a page's time goes, one level below the metric functions."""
+    from dashboard import business_hours, segments, sql
+    from dashboard.metrics import form
+
+    spent: dict[str, float] = {}
+    patched = []
+
+    def wrap(owner, attr: str, label) -> None:
+        original = getattr(owner, attr, None)
+        if original is None:
+            return
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                key = label(args)
+                spent[key] = spent.get(key, 0.0) + time.perf_counter() - started
+
+        setattr(owner, attr, timed)
+        patched.append((owner, attr, original))
+
+    wrap(sql, "run", lambda a: a[1])
+    wrap(form, "_run_fields", lambda a: a[1])
+    wrap(segments, "ensure", lambda a: "segments.ensure")
+    wrap(business_hours, "ensure", lambda a: "business_hours.ensure")
+    try:
+        yield spent
+    finally:
+        for owner, attr, original in reversed(patched):
+            setattr(owner, attr, original)
 
 
 def _phase_report(spec: dict) -> dict:
@@ -401,7 +442,8 @@ def _phase_report(spec: dict) -> dict:
 
     cold_s, size = _timed(once)
     warm = [_timed(once)[0] for _ in range(spec["repeat"])]
-    sections = _report_sections(con, targets)
+    # The per-section breakdown costs one more build: only worth it when timing for real.
+    sections = _report_sections(con, targets) if spec["repeat"] > 1 else {}
     con.close()
     return {"cold_s": cold_s, "warm": _summary(warm), "json_bytes": size, "sections_warm_s": sections}
 
