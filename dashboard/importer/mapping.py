@@ -465,16 +465,18 @@ class _Builder:
                 stage_dates[stage + ":scheduled"] = sched
         self._reject_duplicates(ids, id_col)
         keep = ~self.bad_row
-        cand = pd.DataFrame({
-            "candidate_id": ids[keep].astype("str"),
-            "registered_at": reg.values[keep],
-        })
+
+        def kept(series: pd.Series) -> pd.Series:
+            # Text stays Arrow-backed all the way to DuckDB (to_numpy would make Python objects).
+            return (series if keep.all() else series[keep]).reset_index(drop=True)
+
+        cols = {"candidate_id": kept(ids), "registered_at": kept(reg.values)}
         for key in ("channel", "form_version"):
-            cand[key] = self.text(p.columns.get(key))[keep].astype("str")
+            cols[key] = kept(self.text(p.columns.get(key)))
         attr_types, attr_sources = {}, {}
         existing = _existing_attribute_types(self.con)
         for attr, header in p.attributes.items():
-            values = self.text(header)[keep]
+            values = kept(self.text(header))
             dtype = existing.get(attr)
             if dtype is None or dtype == "DOUBLE":
                 numeric = dtype == "DOUBLE" or looks_numeric(values, self.missing, con=self._scratch)
@@ -484,11 +486,11 @@ class _Builder:
             if dtype == "DOUBLE":
                 if bad.any():
                     self.notes.append(Note("bad_numbers", {"column": header, "n": int(bad.sum())}))
-                cand[attr] = numbers.to_numpy()
+                cols[attr] = numbers
             else:
-                cand[attr] = values.astype("str").to_numpy()
+                cols[attr] = values
             attr_types[attr], attr_sources[attr] = dtype, header
-        cand = cand.reset_index(drop=True)
+        cand = pd.DataFrame(cols)
         events = self._wide_events(ids, reg.values, stage_dates, keep)
         return {"candidates": cand, "events": events, "attr_types": attr_types, "attr_sources": attr_sources}
 
@@ -559,7 +561,8 @@ class _Builder:
                 if whole_row:
                     self.bad_row |= mask
             events = events[~before]
-        events = events.drop_duplicates(["candidate_id", "stage", "occurred_at"], keep="last")
+        if self.kind != "candidates":  # one row per candidate there: no step can repeat
+            events = events.drop_duplicates(["candidate_id", "stage", "occurred_at"], keep="last")
         return events[["candidate_id", "stage", "occurred_at", "staff_id", "scheduled_for"]].reset_index(drop=True)
 
     def _registered_in_store(self, ids: pd.Series) -> pd.Series | None:
