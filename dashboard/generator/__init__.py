@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.generator import export, truth
-from dashboard.generator.params import DEFAULT_START, DEFAULT_WEEKS, Params
+from dashboard.generator.params import Params
 from dashboard.generator.simulate import World, simulate as _simulate
 
 __all__ = ["generate", "simulate", "Params", "World"]
@@ -22,7 +22,7 @@ __all__ = ["generate", "simulate", "Params", "World"]
 
 def _params(weeks: int | None, start: date | None, params: Params | None) -> Params:
     base = params or Params()
-    return replace(base, weeks=weeks or base.weeks or DEFAULT_WEEKS, start=start or base.start or DEFAULT_START)
+    return replace(base, weeks=weeks or base.weeks, start=start or base.start)
 
 
 def simulate(registrations: int, seed: int, weeks: int | None = None, start: date | None = None,
