@@ -457,11 +457,18 @@ def import_uploads(con: duckdb.DuckDBPyConnection, uploads: list[tuple[Upload, P
             except importer.ImportRefused as exc:
                 outcomes.append(Outcome(up.name, [str(exc)], refused=True))
                 continue
-            outcomes.append(Outcome(up.name, result.summary_lines(i18n.language()), result.import_id,
-                                    already=result.already_imported))
+            outcomes.append(Outcome(up.name, _summary(result), result.import_id, already=result.already_imported))
     finally:
         cur.close()
     return outcomes
+
+
+def _summary(result) -> list[str]:
+    """The importer's summary, with its command-line undo hint replaced by the page's."""
+    lang = i18n.language()
+    cli_hint = t("import_summary.import_id", lang, import_id=result.import_id)
+    return [t("upload.import_id", lang, import_id=result.import_id) if line == cli_hint else line
+            for line in result.summary_lines(lang)]
 
 
 def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
@@ -932,7 +939,7 @@ def render_history(ctx) -> None:
         return
     shown = imports[
         ["import_id", "file_name", "kind", "profile_name", "rows_read", "rows_accepted", "rows_rejected", "finished_at"]
-    ].rename(columns={c: t(f"data.col_{c}") for c in (
+    ].assign(kind=lambda f: [t(f"import_kind.{k}") if i18n.has(f"import_kind.{k}") else k for k in f["kind"]]).rename(columns={c: t(f"data.col_{c}") for c in (
         "import_id", "file_name", "kind", "rows_read", "rows_accepted", "rows_rejected", "finished_at")}
     ).rename(columns={"profile_name": t("data.col_profile")})
     st.dataframe(shown, hide_index=True, width="stretch", key="imports_table")
