@@ -26,9 +26,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from dashboard.demo import SAMPLE_FILES
-from dashboard.paths import SAMPLE_DIR
-
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium's own outgoing connections (component
 # updates, sync) are refused in a sandboxed CI and slow every launch.
@@ -220,14 +217,7 @@ def _cli_run(*args: str) -> None:
 
 def build_sample_store(path: Path) -> Path:
     """``advisor-funnel demo --db PATH``: the store a newcomer gets from the bundled sample."""
-    if all((SAMPLE_DIR / name).exists() for name in SAMPLE_FILES):
-        _cli_run("demo", "--db", str(path))
-        return path
-    # TEMPORARY until data/sample/ is committed: the same files from the generator.
-    out = path.parent / "generated"
-    _cli_run("generate", "--registrations", "3000", "--out", str(out), "--weeks", "26")
-    for name in SAMPLE_FILES:
-        _cli_run("import", "--db", str(path), str(out / name), "--profile", str(out / "profiles" / (Path(name).stem + ".toml")))
+    _cli_run("demo", "--db", str(path))
     return path
 
 
