@@ -558,7 +558,17 @@ def _is_blank(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() in ("", "None", "nan", "<NA>")
 
 
-def targets_toml(table: pd.DataFrame) -> str:
+def leading_comments(text: str) -> str:
+    """The comment block a target-list file opens with (kept when the table is saved over it)."""
+    lines = []
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        lines.append(line)
+    return "\n".join(lines).strip("\n") + "\n" if any(ln.strip() for ln in lines) else ""
+
+
+def targets_toml(table: pd.DataFrame, header: str = TARGET_HEADER) -> str:
     """The TOML text of a target-list table, rules in ``order`` (rows without one go last, in table
     order; empty rows are skipped). Validate it with ``segments.parse_target_list``."""
     segs = []
@@ -578,7 +588,7 @@ def targets_toml(table: pd.DataFrame) -> str:
                 continue
             seg[str(key)] = _cell_value(str(value).strip())
         segs.append(seg)
-    return TARGET_HEADER + "\n" + tomli_w.dumps({"segment": segs})
+    return header + "\n" + tomli_w.dumps({"segment": segs})
 
 
 def save_targets(text: str, path: Path | None = None) -> segments.TargetList:
@@ -999,7 +1009,8 @@ def render_targets_editor(ctx) -> None:
     edited = st.data_editor(base, key=f"targets_editor:{base_key}", hide_index=True, num_rows="dynamic",
                             width="stretch", column_config=column_config)
     st.caption(t("target_editor.cell_help"))
-    text = targets_toml(edited)
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = targets_toml(edited, leading_comments(existing) or TARGET_HEADER)
     parsed = None
     if current is None and not any(not _is_blank(v) for v in edited["name"]):
         st.info(t("target_editor.empty"))
@@ -1017,8 +1028,8 @@ def render_targets_editor(ctx) -> None:
     if st.button(t("target_editor.save"), key="targets_save", type="primary", disabled=not changed):
         _save_targets(text, path)
     with st.expander(t("target_editor.toml_heading")):
-        existing = path.read_text(encoding="utf-8") if path.exists() else text
-        raw = st.text_area(t("target_editor.toml_label"), value=existing, height=300, key=f"targets_toml:{base_key}")
+        raw = st.text_area(t("target_editor.toml_label"), value=existing or text, height=300,
+                           key=f"targets_toml:{base_key}")
         if st.button(t("target_editor.save_toml"), key="targets_save_toml"):
             _save_targets(raw, path)
 

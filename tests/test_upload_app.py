@@ -326,3 +326,32 @@ def test_the_generated_export_with_its_saved_profiles_imports_like_the_sample_lo
     assert errors(at) == []
     reference, _ = generated_store
     assert counts(db) == store.table_counts(reference)
+
+
+def test_the_default_target_list_on_the_sample_store(sample_store_path, tmp_path, monkeypatch):
+    """The bundled list in the editor: every candidate counted once, and a save keeps the file's
+    explanatory comments (written to a temporary copy, never to data/targets.toml)."""
+    from dashboard.paths import DEFAULT_TARGETS
+
+    path = tmp_path / "targets.toml"
+    path.write_bytes(DEFAULT_TARGETS.read_bytes())
+    monkeypatch.setenv("ADVISOR_FUNNEL_TARGETS", str(path))
+    monkeypatch.setenv("ADVISOR_FUNNEL_PROFILES", str(tmp_path / "profiles"))
+    at = data_page(sample_store_path)
+    assert errors(at) == []
+    bundled = segments.load_target_list(DEFAULT_TARGETS)
+    shown = table(at, "Segment")
+    assert set(bundled.segment_names()) <= set(shown.iloc[:, 0])
+    candidates = int(at.metric[0].value.replace(",", ""))
+    assert shown.iloc[:, 2].sum() == candidates
+    assert at.button(key="targets_save").disabled  # nothing changed yet
+    ed = editor(at, "targets_editor:")
+    row = bundled.segment_names().index("30代専門職")
+    at.session_state[ed.key] = {"edited_rows": {row: {"age": "30-44"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="targets_save").click().run()
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(DEFAULT_TARGETS.read_text(encoding="utf-8").split("[[segment]]")[0].strip())
+    saved = segments.load_target_list(path)
+    assert saved.segment_names() == bundled.segment_names()
+    assert [c.values for c in saved.rules[row].conditions if c.attribute == "age"] == [(30.0, 44.0)]
