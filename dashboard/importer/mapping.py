@@ -286,7 +286,8 @@ class _Builder:
         self.rejects: list[pd.DataFrame] = []
         self._scratch = scratch_connection()
         self._empty: pd.Series | None = None
-        self._clean = self._clean_columns(sorted(self.profile.source_headers()))
+        date_headers = {h for spec in self.profile.stages.values() for h in (spec.at, spec.scheduled_for)}
+        self._clean = self._clean_columns(sorted(self.profile.source_headers() - date_headers))
 
     # profile against the file's headers
     def _resolve(self, profile: Profile) -> Profile:
