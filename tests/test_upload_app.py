@@ -355,3 +355,25 @@ def test_the_default_target_list_on_the_sample_store(sample_store_path, tmp_path
     saved = segments.load_target_list(path)
     assert saved.segment_names() == bundled.segment_names()
     assert [c.values for c in saved.rules[row].conditions if c.attribute == "age"] == [(30.0, 44.0)]
+
+
+def test_an_event_log_status_value_mapped_in_the_browser_is_imported(env):
+    _, db = env
+    at = upload(data_page(db), corpus("staff_utf8_bom.csv"), corpus("candidates_cp932.csv"))
+    at.button(key="upload_add").click().run()
+    log = upload(data_page(db), corpus("events_log_utf16.tsv"))
+    assert [m.value for m in log.metric][-3:] == ["7", "4", "3"]  # checked against the shared store
+    status = editor(log, "status:")
+    values = status.value["value"].tolist()
+    assert status.value.set_index("value").at["7. 保留", "stage"] == "unmapped"
+    log.session_state[status.key] = {"edited_rows": {values.index("7. 保留"): {"stage": "interview"}},
+                                     "added_rows": [], "deleted_rows": []}
+    log.run()
+    assert [m.value for m in log.metric][-3:] == ["7", "5", "2"]
+    log.button(key="upload_add").click().run()
+    con = duckdb.connect(str(db))
+    try:
+        assert con.execute("select count(*) from events where candidate_id = 'C003' and stage = 'interview' "
+                           "and occurred_at = timestamp '2024-05-21'").fetchall() == [(1,)]
+    finally:
+        con.close()
