@@ -253,3 +253,26 @@ def test_summary_and_dict_are_serialisable():
     assert en[2].startswith("personal data dropped (never stored): 氏名 (header)")
     summary = con.execute("select summary_json from imports").fetchall()[0][0]
     assert json.loads(summary)["rows_accepted"] == 7
+
+
+def test_names_are_never_normalised_but_dates_and_numbers_are(tmp_path):
+    con = store.connect(None)
+    path = write(tmp_path, "c.csv", ["Ｋ１,２０２４／４／１　９：００,ｗｅｂ,３０,2024/4/1 9:10,ＡＢＣ 太郎,,"])
+    importer.import_file(con, path)
+    assert con.execute("select candidate_id, registered_at, channel, age from candidates").fetchall() == [
+        ("Ｋ１", datetime(2024, 4, 1, 9, 0), "ｗｅｂ", 30.0)]
+    assert con.execute("select staff_id from events").fetchall() == [("ＡＢＣ 太郎",)]
+
+
+def test_numeric_ids_are_not_mistaken_for_phone_numbers(tmp_path):
+    con = store.connect(None)
+    rows = [f"{9012345600 + i},2024/4/{i + 1} 9:00,web,30,,,," for i in range(5)]
+    result = importer.import_file(con, write(tmp_path, "c.csv", rows))
+    assert result.rows_accepted == 5 and "求職者ID" not in result.dropped_columns
+
+
+def test_undo_of_an_unknown_import_says_so():
+    con = store.connect(None)
+    with pytest.raises(importer.ImportRefused) as info:
+        importer.undo(con, 99)
+    assert info.value.message("en") == "there is no import 99"

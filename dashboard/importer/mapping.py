@@ -204,6 +204,10 @@ def find_personal_columns(raw: RawTable, profile: Profile) -> dict[str, str]:
     """Header -> why it is personal data of a job seeker (``alias``, ``email`` or ``phone``).
     Staff columns are exempt: staff are the subject of the dashboard."""
     exempt = profile.staff_headers()
+    # Ids and dates mapped by the profile are only checked for e-mail addresses: a numeric id
+    # such as 9012345678 looks like a phone number that lost its leading zero.
+    mapped = set(profile.columns.values()) | {
+        h for spec in profile.stages.values() for h in (spec.at, spec.scheduled_for) if h}
     missing = set(profile.missing_values)
     found: dict[str, str] = {}
     for h in raw.df.columns:
@@ -212,13 +216,13 @@ def find_personal_columns(raw: RawTable, profile: Profile) -> dict[str, str]:
         if al.is_pii_header(h):
             found[h] = "alias"
             continue
-        why = _pii_by_content(raw.df[h], missing)
+        why = _pii_by_content(raw.df[h], missing, phones=h not in mapped)
         if why:
             found[h] = why
     return found
 
 
-def _pii_by_content(col: pd.Series, missing: set[str]) -> str | None:
+def _pii_by_content(col: pd.Series, missing: set[str], phones: bool = True) -> str | None:
     values = col.head(PII_SAMPLE * 5).dropna().astype(str).str.strip()
     values = values[~values.isin(missing)].head(PII_SAMPLE)
     if values.empty:
@@ -226,7 +230,7 @@ def _pii_by_content(col: pd.Series, missing: set[str]) -> str | None:
     n = len(values)
     if values.str.fullmatch(_EMAIL.pattern.strip("^$")).sum() * 2 > n:
         return "email"
-    if values.str.len().max() > 40 or values.str.contains(r"\d").sum() * 2 <= n:
+    if not phones or values.str.len().max() > 40 or values.str.contains(r"\d").sum() * 2 <= n:
         return None
     compact = values.map(lambda v: re.sub(r"\s", "", normalise(v)))
     strong = compact.str.fullmatch(_PHONE_STRONG.pattern.strip("^$"))
