@@ -313,6 +313,8 @@ class _Builder:
                 raise ImportRefused("missing_profile_column", file, column=key, header=h)
             else:
                 self.notes.append(Note("optional_missing", {"key": f"columns.{key}", "header": h}))
+        if profile.kind == "staff" and "name" not in columns and "staff_id" in columns:
+            columns["name"] = columns["staff_id"]  # a list of ids only: the id is the name
         required = list(al.REQUIRED[profile.kind])
         if profile.kind == "events" and not profile.stages:
             required += ["stage", "occurred_at"]
