@@ -30,6 +30,15 @@ pivoted as (
         max(case when stage = 'placed' then first_at end) as placed_at
     from first_events
     group by 1
+),
+
+-- Who first tried to reach the candidate (activity log): gives registrants nobody reached a team,
+-- so per-team rates are per registration, not per contacted registrant.
+first_callers as (
+    select candidate_id, arg_min(staff_id, started_at) as first_caller_id
+    from activities
+    where candidate_id is not null and staff_id is not null
+    group by 1
 )
 
 select
@@ -49,8 +58,9 @@ select
     p.meeting_held_at,
     p.meeting_advisor_id,
     adv.team as advisor_team,
-    -- The candidate's team: the meeting advisor's, else the team of whoever booked or called.
-    coalesce(adv.team, bk.team, fc.team) as team,
+    -- The candidate's team: the meeting advisor's, else the team of whoever booked, made first
+    -- contact or first tried to call.
+    coalesce(adv.team, bk.team, fc.team, caller.team) as team,
     p.recommended_at,
     p.interview_at,
     p.offer_at,
@@ -60,4 +70,6 @@ left join pivoted as p on p.candidate_id = c.candidate_id
 left join staff as fc on fc.staff_id = p.first_contact_by
 left join staff as bk on bk.staff_id = p.booked_by
 left join staff as adv on adv.staff_id = p.meeting_advisor_id
+left join first_callers as fcl on fcl.candidate_id = c.candidate_id
+left join staff as caller on caller.staff_id = fcl.first_caller_id
 order by c.registered_at
