@@ -50,19 +50,31 @@ def _is_numeric(dtype: str) -> bool:
 
 def _run_fields(con: duckdb.DuckDBPyConnection, name: str, fields: list[str], **params) -> pd.DataFrame:
     """Run a field template with ``fields`` spliced in as validated, quoted column names."""
-    allowed = set(segments.available_columns(con))
-    quoted = [sql.quote_identifier(f, allowed) for f in fields]
+    allowed = segments.available_columns(con)
+    quoted = [sql.quote_identifier(f, set(allowed)) for f in fields]
     query = sql.load(name)
     text = (
         query.text.replace("/* @cast_fields */", ", ".join(f"cast(c.{q} as varchar) as {q}" for q in quoted))
         .replace("/* @select_fields */", ", ".join(f"c.{q}" for q in quoted))
         .replace("/* @fields */", ", ".join(quoted))
+        .replace("/* @filled_flags */", ", ".join(f"{_filled_flag(q, allowed[f])} as {q}" for f, q in zip(fields, quoted)))
+        .replace("/* @filled_sums */", ", ".join(f"cast(sum({q}) as bigint) as {q}" for q in quoted))
     )
     cur = con.cursor()
     try:
         return cur.execute(text, query.bind(params)).df()
     finally:
         cur.close()
+
+
+def _filled_flag(quoted: str, dtype: str) -> str:
+    """1 when the field is filled (neither null nor blank), else 0. Only text can be blank, and
+    formatting every number as text just to trim it would be the costliest step of the query."""
+    if dtype.upper() == "VARCHAR":
+        return f"case when c.{quoted} is not null and trim(c.{quoted}) <> '' then 1 else 0 end"
+    if _is_numeric(dtype):
+        return f"case when c.{quoted} is not null then 1 else 0 end"
+    return f"case when c.{quoted} is not null and trim(cast(c.{quoted} as varchar)) <> '' then 1 else 0 end"
 
 
 # --- fill rates ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 -- scope is overall | channel | form_version | segment; group_value is the channel, form version or
 -- segment (null for overall). A field is filled when its value is neither null nor blank.
 -- The fields are the attribute columns of candidates. Their set differs per store, so
--- dashboard.metrics.form splices the validated, quoted column names in at the two /* @... */
+-- dashboard.metrics.form splices the validated, quoted column names in at the /* @... */
 -- markers; that is the only text not bound, and every value below is a parameter.
 -- Parameters: $start, $end (registration dates, inclusive; null = open), $as_of (registrations
 -- after it are left out), $team, $channel, $handler, $advisor (null = all), $segmentation (the
@@ -22,59 +22,62 @@ with scoped as (
         and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
 ),
 
-field_values as (
-    select candidate_id, field, value
-    from (
-        select c.candidate_id, /* @cast_fields */
-        from candidates as c
-        inner join scoped as s on s.candidate_id = c.candidate_id
-    ) unpivot include nulls (value for field in (/* @fields */))
-),
-
-filled as (
+scoped_fields as (
+    -- One row per candidate in scope: where it falls in each scope, and 1 per field it filled.
     select
-        v.candidate_id,
-        v.field,
-        s.channel,
-        s.form_version,
-        g.segment,
-        case when v.value is not null and trim(v.value) <> '' then 1 else 0 end as is_filled
-    from field_values as v
-    inner join scoped as s on s.candidate_id = v.candidate_id
+        s.channel as scope_channel,
+        s.form_version as scope_form_version,
+        g.segment as scope_segment,
+        /* @filled_flags */
+    from candidates as c
+    inner join scoped as s on s.candidate_id = c.candidate_id
     left join candidate_segments as g
-        on g.candidate_id = v.candidate_id
+        on g.candidate_id = c.candidate_id
         and g.segmentation = cast($segmentation as varchar)
 ),
 
+-- Each scope adds up the filled flags per field column, and only the few count rows are
+-- unpivoted to one row per field: unpivoting first would make a row per candidate and field,
+-- tens of millions at a million registrations.
 overall as (
-    select 'overall' as scope, cast(null as varchar) as group_value, field, count(*) as candidates, cast(sum(is_filled) as bigint) as filled
-    from filled
-    group by 1, 2, 3
+    select 'overall' as scope, cast(null as varchar) as group_value, count(*) as candidates, /* @filled_sums */
+    from scoped_fields
+    group by 1, 2
 ),
 
 by_channel as (
-    select 'channel' as scope, channel as group_value, field, count(*) as candidates, cast(sum(is_filled) as bigint) as filled
-    from filled
-    where channel is not null
-    group by 1, 2, 3
+    select 'channel' as scope, scope_channel as group_value, count(*) as candidates, /* @filled_sums */
+    from scoped_fields
+    where scope_channel is not null
+    group by 1, 2
 ),
 
 by_form_version as (
-    select 'form_version' as scope, form_version as group_value, field, count(*) as candidates, cast(sum(is_filled) as bigint) as filled
-    from filled
-    where form_version is not null
-    group by 1, 2, 3
+    select 'form_version' as scope, scope_form_version as group_value, count(*) as candidates, /* @filled_sums */
+    from scoped_fields
+    where scope_form_version is not null
+    group by 1, 2
 ),
 
 by_segment as (
-    select 'segment' as scope, segment as group_value, field, count(*) as candidates, cast(sum(is_filled) as bigint) as filled
-    from filled
-    where segment is not null
-    group by 1, 2, 3
+    select 'segment' as scope, scope_segment as group_value, count(*) as candidates, /* @filled_sums */
+    from scoped_fields
+    where scope_segment is not null
+    group by 1, 2
+),
+
+counts as (
+    select * from overall
+    union all select * from by_channel
+    union all select * from by_form_version
+    union all select * from by_segment
+),
+
+per_field as (
+    select scope, group_value, field, candidates, filled
+    from counts unpivot (filled for field in (/* @fields */))
 )
 
-select scope, group_value, field, candidates, filled from overall
-union all select scope, group_value, field, candidates, filled from by_channel
-union all select scope, group_value, field, candidates, filled from by_form_version
-union all select scope, group_value, field, candidates, filled from by_segment
+select scope, group_value, field, candidates, filled
+from per_field
 order by 1, 2, 3
