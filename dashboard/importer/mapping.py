@@ -578,16 +578,16 @@ class _Builder:
             self.notes.append(Note("no_store"))
             return None
         uniq = pa.table({"candidate_id": pa.array(ids.dropna().unique().astype(str), type=pa.large_string())})
-        cur = self.con.cursor()
+        # On the caller's connection, not a cursor: inside import_file's transaction this must see
+        # what the transaction already changed (e.g. the imports a replace removed).
+        self.con.register("_import_ids", uniq)
         try:
-            cur.register("_import_ids", uniq)
-            found = cur.execute(
+            found = self.con.execute(
                 "select i.candidate_id, c.registered_at from _import_ids as i "
                 "join candidates as c on c.candidate_id = i.candidate_id"
             ).df()
-            cur.unregister("_import_ids")
         finally:
-            cur.close()
+            self.con.unregister("_import_ids")
         if found.empty:
             return pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")
         lookup = pd.Series(found["registered_at"].to_numpy(dtype="datetime64[us]"), index=found["candidate_id"].to_numpy())
