@@ -25,6 +25,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium's own outgoing connections (component
@@ -34,6 +35,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SERVER_START_TIMEOUT_S = 120
+# Assertions retry until this timeout: a rerun of a heavy page on 2 busy cores takes seconds.
+expect.set_options(timeout=30_000)
 REPO = Path(__file__).resolve().parents[2]
 
 

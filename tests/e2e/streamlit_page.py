@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = Path(os.environ.get("E2E_SCREENSHOT_DIR", REPO / "docs" / "screenshots"))
@@ -30,18 +32,38 @@ GENERIC_ERROR = re.compile(r"表示中に問題が発生しました|Something w
 
 
 def wait_for_run(page: Page, timeout: float = RUN_TIMEOUT_MS) -> None:
-    """Block until the app is connected and its script run (after load or a widget change) is done.
-
-    Right after a click, the old "notRunning" state is still showing for a moment before the
-    rerun starts; the short pause lets the rerun begin so the wait does not return too early.
-    """
-    page.wait_for_timeout(300)
+    """Block until the app is connected and its current script run is done, every element of
+    the previous run replaced (Streamlit greys them out as "stale" meanwhile)."""
     page.wait_for_selector(f'{APP}[data-test-connection-state="CONNECTED"]', timeout=timeout)
     page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]', timeout=timeout)
-    # Elements of the previous run stay greyed out ("stale") until replaced or removed.
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout
-    )
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout)
+
+
+_WATCH_RERUN = """() => {
+    window.__e2eRerunStarted = false;
+    const app = document.querySelector('[data-testid="stApp"]');
+    const seen = () => app.getAttribute('data-test-script-state') !== 'notRunning';
+    const observer = new MutationObserver(() => {
+        if (seen()) { window.__e2eRerunStarted = true; observer.disconnect(); }
+    });
+    observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def rerun_after(page: Page, action: Callable[[], object], timeout: float = RUN_TIMEOUT_MS) -> None:
+    """Do ``action`` (a click, an upload) and wait for the rerun it triggers to finish.
+
+    Right after the action the page still shows the previous run as finished, so waiting for
+    "notRunning" alone could return before the rerun has even started: a watcher installed first
+    records that a run began, and only then is the end awaited.
+    """
+    page.evaluate(_WATCH_RERUN)
+    action()
+    try:
+        page.wait_for_function("() => window.__e2eRerunStarted === true", timeout=15_000)
+    except PlaywrightTimeoutError:
+        pass  # the action caused no rerun; the checks that follow say whether that was wrong
+    wait_for_run(page, timeout)
 
 
 def open_page(page: Page, base_url: str, path: str, lang: str | None = None) -> None:
@@ -54,9 +76,8 @@ def open_page(page: Page, base_url: str, path: str, lang: str | None = None) -> 
 
 def go_to(page: Page, title: str, url_path: str) -> None:
     """Follow the sidebar link ``title`` (the browser session, and so the language, is kept)."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    rerun_after(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click)
     page.wait_for_url(f"**/{url_path}")
-    wait_for_run(page)
 
 
 def heading(page: Page) -> Locator:
@@ -75,9 +96,8 @@ def set_language(page: Page, lang: str) -> None:
     radio = language_radio(page).get_by_role("radio", name=label)
     if radio.is_checked():
         return
-    option.click()
+    rerun_after(page, option.click)
     expect(radio).to_be_checked()
-    wait_for_run(page)
 
 
 def problems(page: Page) -> list[str]:

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from dashboard import i18n
 from dashboard.i18n import t
-from streamlit_page import open_page, problems, screenshot, wait_for_run
+from streamlit_page import open_page, problems, rerun_after, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -66,8 +66,7 @@ def test_a_cp932_export_uploaded_in_the_browser_lands_in_the_store_and_on_the_ov
     open_page(page, writable_server.url, "data")
     assert candidates_shown(page) == f"{facts['candidates']:,}"
 
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(export))
-    wait_for_run(page)
+    rerun_after(page, lambda: page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(export)))
 
     main = page.get_by_test_id("stMain")
     expect(main).to_contain_text(export.name)
@@ -87,8 +86,7 @@ def test_a_cp932_export_uploaded_in_the_browser_lands_in_the_store_and_on_the_ov
     expect(preview["rejected"]).to_have_text("0")
     screenshot(page, "upload_mapping")
 
-    page.get_by_role("button", name=t("upload.add_shared", "ja")).click()
-    wait_for_run(page)
+    rerun_after(page, page.get_by_role("button", name=t("upload.add_shared", "ja")).click)
 
     expect(main).to_contain_text(t("upload.done_shared", "ja"))
     assert problems(page) == []
@@ -100,8 +98,7 @@ def test_a_cp932_export_uploaded_in_the_browser_lands_in_the_store_and_on_the_ov
     open_page(page, writable_server.url, "")
     channel_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=t("filter.channel", "ja"))
     channel_box.click()
-    page.get_by_role("option", name=CHANNEL, exact=True).click()
-    wait_for_run(page)
+    rerun_after(page, page.get_by_role("option", name=CHANNEL, exact=True).click)
     assert problems(page) == []
     registrations = main.get_by_test_id("stMetric").filter(has_text=t("kpi.registrations", "ja")).first
     expect(registrations.get_by_test_id("stMetricValue")).to_have_text(str(n))
