@@ -18,6 +18,7 @@ import math
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.stats import binom
 
 from dashboard import paths, routing, segments, shrinkage, sql, stats
 from dashboard.filters import Filters
@@ -203,8 +204,6 @@ def funnel_limits(model: dict, levels: tuple[float, ...] = (0.95, 0.998), c: flo
     count's central quantiles turned into an index the same way as an advisor's, (k + c)/(E + c).
     One row per meetings value: ``meetings``, ``low_<level>``, ``high_<level>`` (level in per mille).
     """
-    from scipy.stats import binom
-
     adv = model["advisors"]
     rate = model["overall"]["rate"]
     if adv.empty or not rate:
@@ -445,7 +444,8 @@ def recommendation(con: duckdb.DuckDBPyConnection, filters: Filters, settings: S
     rates = _rate_table(model, advisors, segs)
     table, summary = routing.recommend(open_rows, capacity.set_index("advisor")["free"], rates)
     names = model["advisors"].set_index("advisor")["advisor_name"] if not model["advisors"].empty else pd.Series(dtype=str)
-    table.insert(table.columns.get_loc("advisor") + 1, "advisor_name", table["advisor"].map(names).fillna(table["advisor"]))
+    named = table["advisor"].map(names).astype(object)
+    table.insert(table.columns.get_loc("advisor") + 1, "advisor_name", named.where(named.notna(), table["advisor"]))
     return {"table": table, "summary": summary, "capacity": capacity}
 
 
