@@ -5,7 +5,6 @@ planted (truth.json: duplicate registrations, steps before registration, persona
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

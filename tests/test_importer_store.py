@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import i18n, importer, store
+from dashboard import importer, store
 from dashboard.importer import Profile, ProfileError
 
 from test_importer_corpus import CORPUS, english, snapshot  # noqa: F401 (english is an autouse fixture)

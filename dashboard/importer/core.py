@@ -21,7 +21,9 @@ that were already there, and what ``undo`` therefore does:
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,11 @@ _HISTORY = "candidates_replaced"
 
 @dataclass
 class ImportResult:
+    """What one import did. ``rows_read = rows_accepted + rows_rejected`` counts source rows; a
+    row that was kept but lost one step (a step before the registration in a wide export) counts
+    as accepted, and its step appears in ``rejected_by_reason`` and in rejected_rows. ``counts``
+    has rows inserted/updated/already present per table."""
+
     import_id: int | None
     file_name: str
     kind: str
@@ -473,9 +480,6 @@ def _peek_kind(path: Path) -> str | None:
             return read_table(path).kind_guess
         text, _ = _decode_head(head)
         delim = sniff_delimiter(text)
-        import csv
-        import io
-
         header = next(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delim), [])
         return guess_kind(header)
     except (OSError, ReadError, StopIteration):
