@@ -47,17 +47,22 @@ outcomes as (
 ),
 
 field_values as (
-    select candidate_id, field, value
+    -- The outcome flags ride along with every field value, so the contingency table below needs
+    -- no join back to the candidates (a join per candidate and field, not per candidate).
+    select is_meeting_mature, has_meeting, is_placement_mature, has_placement, field, value
     from (
-        select c.candidate_id, /* @cast_fields */
+        select o.is_meeting_mature, o.has_meeting, o.is_placement_mature, o.has_placement, /* @cast_fields */
         from candidates as c
-        inner join scoped as s on s.candidate_id = c.candidate_id
+        inner join outcomes as o on o.candidate_id = c.candidate_id
     ) unpivot include nulls (value for field in (/* @fields */))
 ),
 
 cleaned as (
     select
-        candidate_id,
+        is_meeting_mature,
+        has_meeting,
+        is_placement_mature,
+        has_placement,
         field,
         nullif(trim(value), '') as value,
         list_contains(cast($numeric_fields as varchar[]), field) as is_numeric
@@ -66,7 +71,10 @@ cleaned as (
 
 typed as (
     select
-        candidate_id,
+        is_meeting_mature,
+        has_meeting,
+        is_placement_mature,
+        has_placement,
         field,
         value,
         is_numeric,
@@ -103,7 +111,10 @@ category_ranks as (
 
 binned as (
     select
-        t.candidate_id,
+        t.is_meeting_mature,
+        t.has_meeting,
+        t.is_placement_mature,
+        t.has_placement,
         t.field,
         t.value is not null as is_filled,
         t.number,
@@ -137,11 +148,10 @@ select
     min(b.number) as bin_low,
     max(b.number) as bin_high,
     count(*) as candidates,
-    cast(sum(case when o.is_meeting_mature then 1 else 0 end) as bigint) as meeting_candidates,
-    cast(sum(case when o.is_meeting_mature and o.has_meeting then 1 else 0 end) as bigint) as meetings,
-    cast(sum(case when o.is_placement_mature then 1 else 0 end) as bigint) as placement_candidates,
-    cast(sum(case when o.is_placement_mature and o.has_placement then 1 else 0 end) as bigint) as placements
+    cast(sum(case when b.is_meeting_mature then 1 else 0 end) as bigint) as meeting_candidates,
+    cast(sum(case when b.is_meeting_mature and b.has_meeting then 1 else 0 end) as bigint) as meetings,
+    cast(sum(case when b.is_placement_mature then 1 else 0 end) as bigint) as placement_candidates,
+    cast(sum(case when b.is_placement_mature and b.has_placement then 1 else 0 end) as bigint) as placements
 from binned as b
-inner join outcomes as o on o.candidate_id = b.candidate_id
 group by 1, 2
 order by 1, 3, 2
