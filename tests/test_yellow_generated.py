@@ -8,7 +8,7 @@ expected placements (``routing_mature.gap_share``), applied to the product's own
 placements. Measured on the bundled sample (20,000 registrations, seed 7): yellow zone precision
 and recall 1.0 (5 of 5 advisors, both segments); routing gap +101 placements (90%: 48 to 144)
 against a planted 110 on the same scale. On the 6,000-registration fixture the data are thinner
-and the floors below are lower; see docs/report-keys-yellow.md for a sweep over seeds.
+and the floors below are lower; see docs/report-keys.md for a sweep over seeds.
 """
 
 from __future__ import annotations
