@@ -276,3 +276,13 @@ def test_undo_of_an_unknown_import_says_so():
     with pytest.raises(importer.ImportRefused) as info:
         importer.undo(con, 99)
     assert info.value.message("en") == "there is no import 99"
+
+
+def test_a_connection_left_with_a_half_read_result_still_works():
+    con = store.connect(None)
+    importer.import_file(con, CORPUS / "candidates_cp932.csv")
+    con.execute("select * from range(10)").fetchone()  # what store.data_version() leaves behind
+    raw = importer.read_table((CORPUS / "events_log_utf16.tsv").read_bytes(), "events_log_utf16.tsv")
+    assert importer.validate(raw, None, con).rejected_by_reason["unknown_candidate"] == 1
+    con.execute("select * from range(10)").fetchone()
+    assert importer.import_file(con, CORPUS / "events_log_utf16.tsv").rows_accepted == 4

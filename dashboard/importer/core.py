@@ -33,7 +33,7 @@ import pandas as pd
 
 from dashboard import i18n, store
 from dashboard.importer import aliases as al
-from dashboard.importer.mapping import ImportRefused, Note, Preview, prepare
+from dashboard.importer.mapping import ImportRefused, Note, Preview, prepare, register_table
 from dashboard.importer.profile import Profile, ProfileError, load_profile
 from dashboard.importer.reader import RawTable, ReadError, decode, guess_kind, read_table, sniff_delimiter
 from dashboard.sql import quote_identifier
@@ -239,7 +239,7 @@ def _write(con, preview: Preview, import_id: int) -> dict:
     rej = preview.rejections
     if rej is not None and not rej.empty:
         frame = rej.assign(import_id=import_id)
-        con.register("_import_rejected", _arrow(frame))
+        register_table(con, "_import_rejected", _arrow(frame))
         try:
             con.execute(
                 "insert into rejected_rows by name select import_id, row_number, column_name, "
@@ -279,7 +279,7 @@ def _write_candidates(con, preview: Preview, import_id: int) -> dict:
         )
         added.append(attr)
     _ensure_history(con)
-    con.register("_import_candidates", _arrow(cand))
+    register_table(con, "_import_candidates", _arrow(cand))
     try:
         updated = _count(con, "select count(*) from candidates where candidate_id in "
                               "(select candidate_id from _import_candidates)")
@@ -306,7 +306,7 @@ def _write_candidates(con, preview: Preview, import_id: int) -> dict:
 
 def _write_events(con, events: pd.DataFrame, import_id: int) -> dict:
     before = _count(con, "select count(*) from events")
-    con.register("_import_events", _arrow(events))
+    register_table(con, "_import_events", _arrow(events))
     try:
         con.execute(
             "insert into events (candidate_id, stage, occurred_at, staff_id, scheduled_for, import_id) "
@@ -321,7 +321,7 @@ def _write_events(con, events: pd.DataFrame, import_id: int) -> dict:
 
 
 def _write_activities(con, acts: pd.DataFrame, import_id: int) -> dict:
-    con.register("_import_activities", _arrow(acts))
+    register_table(con, "_import_activities", _arrow(acts))
     try:
         before = _count(con, "select count(*) from activities")
         con.execute(
@@ -340,7 +340,7 @@ def _write_activities(con, acts: pd.DataFrame, import_id: int) -> dict:
 
 
 def _write_staff(con, staff: pd.DataFrame, import_id: int) -> dict:
-    con.register("_import_staff", _arrow(staff))
+    register_table(con, "_import_staff", _arrow(staff))
     try:
         updated = _count(con, "select count(*) from staff where not is_inferred and staff_id in "
                               "(select staff_id from _import_staff)")

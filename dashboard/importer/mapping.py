@@ -39,6 +39,13 @@ _PHONE_WEAK = re.compile(r"^[1-9]\d{8}$")  # landline that lost its leading zero
 PII_SAMPLE = 500
 
 
+def register_table(con: duckdb.DuckDBPyConnection, name: str, table) -> None:
+    """``con.register`` on a connection a caller may have left with a half-read result (e.g. after
+    ``fetchone()``): DuckDB refuses to register then, so that result is finished first."""
+    con.execute("select 1").fetchall()
+    con.register(name, table)
+
+
 class ImportRefused(Exception):
     """A refused file: nothing was written. ``str(e)`` is one line naming the file and the problem
     (in the current UI language); ``message(lang)`` gives it in a chosen language."""
@@ -580,7 +587,7 @@ class _Builder:
         uniq = pa.table({"candidate_id": pa.array(ids.dropna().unique().astype(str), type=pa.large_string())})
         # On the caller's connection, not a cursor: inside import_file's transaction this must see
         # what the transaction already changed (e.g. the imports a replace removed).
-        self.con.register("_import_ids", uniq)
+        register_table(self.con, "_import_ids", uniq)
         try:
             found = self.con.execute(
                 "select i.candidate_id, c.registered_at from _import_ids as i "
