@@ -12,14 +12,11 @@ the importer itself ignores a file whose bytes it has seen before (sha256).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import math
 import os
 import re
 import tempfile
-import tomllib
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -410,11 +407,17 @@ def change_kind(up: Upload, kind: str) -> None:
 
 def preview(up: Upload, profile: Profile, con: duckdb.DuckDBPyConnection | None) -> importer.Preview:
     """Live validation, recomputed only when the profile or the store changes."""
-    version = store.data_version(con) if con is not None else -1
-    key = hashlib.sha256(f"{profile.to_toml()}|{id(con)}|{version}|{i18n.language()}".encode()).hexdigest()
-    if up.preview_key != key:
-        up.preview = importer.validate(up.raw, profile, con)
-        up.preview_key = key
+    # A cursor of its own: the shared connection may hold another session's unfinished result.
+    cur = con.cursor() if con is not None else None
+    try:
+        version = store.data_version(cur) if cur is not None else -1
+        key = hashlib.sha256(f"{profile.to_toml()}|{id(con)}|{version}|{i18n.language()}".encode()).hexdigest()
+        if up.preview_key != key:
+            up.preview = importer.validate(up.raw, profile, cur)
+            up.preview_key = key
+    finally:
+        if cur is not None:
+            cur.close()
     return up.preview
 
 
@@ -440,6 +443,7 @@ class Outcome:
     import_id: int | None = None
     refused: bool = False
     already: bool = False
+    file_id: str = ""
 
 
 def import_uploads(con: duckdb.DuckDBPyConnection, uploads: list[tuple[Upload, Profile]]) -> list[Outcome]:
@@ -455,9 +459,10 @@ def import_uploads(con: duckdb.DuckDBPyConnection, uploads: list[tuple[Upload, P
             try:
                 result = import_bytes(cur, up.data, up.name, profile)
             except importer.ImportRefused as exc:
-                outcomes.append(Outcome(up.name, [str(exc)], refused=True))
+                outcomes.append(Outcome(up.name, [str(exc)], refused=True, file_id=up.file_id))
                 continue
-            outcomes.append(Outcome(up.name, _summary(result), result.import_id, already=result.already_imported))
+            outcomes.append(Outcome(up.name, _summary(result), result.import_id, already=result.already_imported,
+                                    file_id=up.file_id))
     finally:
         cur.close()
     return outcomes
@@ -724,16 +729,28 @@ def render_upload(ctx) -> None:
 def _import_once(con, where: str, ready: list[tuple[Upload, Profile]]) -> list[Outcome]:
     """Import each file into ``where`` at most once per upload (a second press reports the first
     result; the importer also ignores bytes it has seen before)."""
+    for up, _ in ready:
+        earlier = up.results.get(where)
+        if earlier is not None and not _import_exists(con, earlier.import_id):
+            del up.results[where]  # undone since: this upload may go in again
     todo = [(up, p) for up, p in ready if where not in up.results]
     done = [up.results[where] for up, p in ready if where in up.results]
     fresh = import_uploads(con, todo) if todo else []
-    by_name = {up.name: up for up, _ in todo}
+    by_id = {up.file_id: up for up, _ in todo}
     for outcome in fresh:
-        if not outcome.refused and outcome.file_name in by_name:
-            by_name[outcome.file_name].results[where] = outcome
+        if not outcome.refused:
+            by_id[outcome.file_id].results[where] = outcome
     again = [Outcome(o.file_name, [t("upload.already_done", file=o.file_name, import_id=o.import_id)],
                      o.import_id, already=True) for o in done]
     return fresh + again
+
+
+def _import_exists(con, import_id: int | None) -> bool:
+    cur = con.cursor()
+    try:
+        return bool(cur.execute("select count(*) from imports where import_id = $id", {"id": import_id}).fetchall()[0][0])
+    finally:
+        cur.close()
 
 
 def _render_outcomes(ctx) -> None:

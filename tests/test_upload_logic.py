@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard import i18n, importer, segments, upload
-from dashboard.importer.profile import Profile, StageSpec
+from dashboard.importer.profile import Profile
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 READABLE = [
