@@ -390,7 +390,10 @@ def _phase_page(spec: dict) -> dict:
         "warm": _summary([run[0] for run in warm]),
         "calls": per_call,
         "slowest_warm": sorted(per_call, key=lambda c: -c["warm_s"])[:3],
-        "queries_warm_s": dict(sorted(queries.items(), key=lambda kv: -kv[1])),
+        "queries_warm": [
+            {"query": name, "wall_s": wall_s, "cpu_s": cpu_s}
+            for name, (wall_s, cpu_s) in sorted(queries.items(), key=lambda kv: -kv[1][1])
+        ],
     }
 
 
@@ -401,7 +404,7 @@ def _query_timer():
     from dashboard import business_hours, segments, sql
     from dashboard.metrics import form
 
-    spent: dict[str, float] = {}
+    spent: dict[str, list[float]] = {}  # name -> [wall seconds, CPU seconds of all threads]
     patched = []
 
     def wrap(owner, attr: str, label) -> None:
@@ -410,12 +413,12 @@ def _query_timer():
             return
 
         def timed(*args, **kwargs):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 return original(*args, **kwargs)
             finally:
-                key = label(args)
-                spent[key] = spent.get(key, 0.0) + time.perf_counter() - started
+                wall_s, cpu_s = spent.setdefault(label(args), [0.0, 0.0])
+                spent[label(args)] = [wall_s + time.perf_counter() - started, cpu_s + time.process_time() - cpu]
 
         setattr(owner, attr, timed)
         patched.append((owner, attr, original))
