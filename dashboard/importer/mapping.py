@@ -385,11 +385,14 @@ class _Builder:
             return {}
         table = pa.table({f"c{i}": pa.array(self.df[h]) for i, h in enumerate(headers)})
         self._scratch.register("_clean_in", table)
+        trimmed = ", ".join(f"trim(c{i}) as c{i}" for i in range(len(headers)))
         select = ", ".join(
-            f"case when trim(c{i}) = '' or list_contains($missing, trim(c{i})) then null else trim(c{i}) end as c{i}"
+            f"case when c{i} = '' or list_contains($missing, c{i}) then null else c{i} end as c{i}"
             for i in range(len(headers))
         )
-        out = self._scratch.sql(f"select {select} from _clean_in", params={"missing": self.missing}).to_arrow_table()
+        out = self._scratch.sql(
+            f"select {select} from (select {trimmed} from _clean_in)", params={"missing": self.missing}
+        ).to_arrow_table()
         self._scratch.unregister("_clean_in")
         frame = out.to_pandas()
         return {h: frame[f"c{i}"].set_axis(self.df.index) for i, h in enumerate(headers)}
