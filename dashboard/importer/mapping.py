@@ -415,7 +415,7 @@ class _Builder:
             return
         idx = np.flatnonzero(mask)
         if value is None:
-            value = self.df[column].to_numpy()[idx] if column else np.full(len(idx), "", dtype=object)
+            value = self.df[column].iloc[idx].to_numpy() if column else np.full(len(idx), "", dtype=object)
         frame = pd.DataFrame({"idx": idx, "column_name": column, "value": value, "reason_code": reason})
         for k, v in extra.items():
             frame[k] = v
@@ -460,7 +460,7 @@ class _Builder:
                 if first is None:
                     return ""
                 return reason_text(first["reason_code"], first["row_number"], first["column_name"],
-                                   first["value"], lang, **first.get("extra", {}))
+                                   first["value"], lang)
 
             raise ImportRefused("no_rows", self.raw.file_name, n=self.n, reasons=reasons, first=first_reason)
         return preview
@@ -563,20 +563,17 @@ class _Builder:
         before = (events["occurred_at"] < reg).fillna(False).to_numpy()
         if before.any():
             b = events[before]
-            for column, grp in b.groupby("column_name", sort=False):
-                mask = np.zeros(self.n, dtype=bool)
-                mask[grp["idx"].to_numpy()] = True
-                # one row can have several early steps in one column only in event logs
-                order = np.argsort(grp["idx"].to_numpy(), kind="stable")
-                g = grp.iloc[order].drop_duplicates("idx")
+            for column, grp in b.groupby("column_name", sort=False):  # one column: one step per row
+                idx = grp["idx"].to_numpy()
                 self.rejects.append(pd.DataFrame({
-                    "idx": g["idx"].to_numpy(), "column_name": column,
-                    "value": self.df[column].to_numpy()[g["idx"].to_numpy()],
+                    "idx": idx, "column_name": column,
+                    "value": self.df[column].iloc[idx].to_numpy(),
                     "reason_code": "before_registration",
-                    "registered": [i18n.fmt_datetime(r, "ja") for r in g["registered_at"]],
+                    # 2024/4/5 15:00 reads the same in both languages
+                    "registered": [i18n.fmt_datetime(r, "ja") for r in grp["registered_at"]],
                 }))
                 if whole_row:
-                    self.bad_row |= mask
+                    self.bad_row[idx] = True
             events = events[~before]
         if self.kind != "candidates":  # one row per candidate there: no step can repeat
             events = events.drop_duplicates(["candidate_id", "stage", "occurred_at"], keep="last")
