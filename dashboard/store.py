@@ -37,15 +37,20 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         sql.execute(con, "build/candidate_funnel")
 
 
+def _one(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None):
+    """The first row of a small result, read to the end: a half-read result left on a shared
+    connection makes DuckDB refuse the next register() on it."""
+    rows = con.execute(query, params).fetchall()
+    return rows[0] if rows else None
+
+
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_name = $name", {"name": name}
-    ).fetchone()
+    row = _one(con, "select count(*) from information_schema.tables where table_name = $name", {"name": name})
     return bool(row and row[0])
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("select value from store_meta where key = 'data_version'").fetchone()
+    row = _one(con, "select value from store_meta where key = 'data_version'")
     return int(row[0]) if row else 0
 
 
@@ -78,7 +83,7 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute("select count(*) from candidates").fetchone()
+    row = _one(con, "select count(*) from candidates")
     return not row or row[0] == 0
 
 
