@@ -26,7 +26,6 @@ RUN_TIMEOUT_MS = 90_000
 APP = '[data-testid="stApp"]'
 EXCEPTION = '[data-testid="stException"]'
 ERROR_BOX = '[data-testid="stAlertContentError"]'
-CHART = '.js-plotly-plot, [data-testid="stPlotlyChart"]'
 # The frame's catch-all (dashboard/app.py) turns an uncaught exception into this error text.
 GENERIC_ERROR = re.compile(r"表示中に問題が発生しました|Something went wrong while showing this")
 
@@ -110,6 +109,18 @@ def problems(page: Page) -> list[str]:
     if GENERIC_ERROR.search(body) and not found:
         found.append("error: the frame's generic error message is showing")
     return found
+
+
+def chart_drawing(chart: Locator) -> dict:
+    """What Plotly drew in one chart: ``traces`` drawn in the SVG (traces, heatmaps) and whether
+    any trace of its figure holds data points (``has_points``; ``_fullData`` holds the decoded
+    arrays, ``data`` may still hold Plotly's base64 "bdata" encoding)."""
+    return chart.evaluate(
+        """el => ({
+            traces: el.querySelectorAll('g.trace, g.hm, image').length,
+            has_points: (el._fullData || []).some(t => ['x', 'y', 'z', 'values'].some(k => t[k] && t[k].length > 0)),
+        })"""
+    )
 
 
 def main_text(page: Page) -> str:

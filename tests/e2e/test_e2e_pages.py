@@ -3,15 +3,17 @@ languages, and an empty store greets a newcomer with a first-run message instead
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import duckdb
 import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.i18n import t
-from streamlit_page import CHART, REPO, go_to, heading, main_text, open_page, problems, screenshot, set_language
+from streamlit_page import chart_drawing, go_to, heading, main_text, open_page, problems, screenshot, set_language
 
 pytestmark = pytest.mark.browser
-
-VIEWS = REPO / "dashboard" / "views"
 
 # url path and view module; the page list is the one in dashboard/app.py. The overview
 # is the default page, which Streamlit serves at the root URL only.
@@ -28,32 +30,32 @@ PAGES = [
 WITHOUT_CHART = {"data"}
 
 
-def is_placeholder(module: str) -> bool:
-    """A page whose issue has not landed yet still carries the skeleton's placeholder view."""
-    return (VIEWS / f"{module}.py").read_text(encoding="utf-8").startswith('"""Placeholder')
-
-
-def page_params():
-    for url, module in PAGES:
-        marks = []
-        if is_placeholder(module):
-            marks.append(pytest.mark.xfail(reason=f"dashboard/views/{module}.py is still the placeholder", strict=False))
-        yield pytest.param(url, module, id=module, marks=marks)
-
-
-@pytest.mark.parametrize("url, module", list(page_params()))
-def test_every_page_loads_on_the_sample_with_its_chart(page: Page, sample_server, url, module):
+@pytest.mark.parametrize("url, module", PAGES, ids=[module for _, module in PAGES])
+def test_every_page_loads_on_the_sample_with_its_chart(page: Page, sample_server, sample_db, url, module):
     open_page(page, sample_server.url, url)
 
     assert problems(page) == []
     expect(heading(page)).to_be_visible()
     if url in WITHOUT_CHART:
-        expect(page.get_by_test_id("stMetric").first).to_be_visible()
+        # The figures describe the store being served: the sample, every registration of it.
+        candidates = page.get_by_test_id("stMetric").filter(has_text=t("data.table_candidates", "ja")).first
+        expect(candidates.get_by_test_id("stMetricValue")).to_have_text(f"{count_candidates(sample_db):,}")
     else:
-        expect(page.locator(CHART).first).to_be_visible(timeout=30_000)
-        # Plotly draws into an SVG once the figure has data; an empty chart has no traces.
-        expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+        chart = page.locator(".js-plotly-plot").first
+        expect(chart).to_be_visible()
+        # An empty figure still draws axes: the main chart must have drawn traces with data.
+        expect(chart.locator("g.trace, g.hm, image").first).to_be_attached()
+        drawing = chart_drawing(chart)
+        assert drawing["traces"] > 0 and drawing["has_points"], drawing
     screenshot(page, module)
+
+
+def count_candidates(db) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select count(*) from candidates").fetchone()[0]
+    finally:
+        con.close()
 
 
 def test_language_switch_changes_the_page_text(page: Page, sample_server):
@@ -88,3 +90,11 @@ def test_an_empty_store_shows_a_first_run_message_on_every_page(page: Page, empt
         expect(page.get_by_test_id("stMain"), module).to_contain_text(t("app.empty_store", lang))
         if lang == "ja" and module == "overview":
             screenshot(page, "empty_overview")
+
+
+def test_the_page_list_covers_every_page_of_the_app():
+    app = (Path(__file__).resolve().parents[2] / "dashboard" / "app.py").read_text(encoding="utf-8")
+    declared = set(re.findall(r'url_path="([^"]+)"', app))
+    default = set(re.findall(r'url_path="([^"]+)", default=True', app))
+    covered = {url or next(iter(default)) for url, _ in PAGES}
+    assert declared == covered
