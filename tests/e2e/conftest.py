@@ -4,7 +4,8 @@ One server on a store built from the bundled sample and one on an empty store li
 session; every server runs in its own process group and the group is killed by a finalizer, so no
 Streamlit process outlives the tests, even when a test or the start-up fails. Playwright cannot
 download its own browser here, so pytest-playwright's ``browser`` launches Debian's
-``/usr/bin/chromium`` (one browser per session, a fresh context per test).
+``/usr/bin/chromium``: one browser and one context per session, a fresh tab (``page``) per test.
+Without that binary every test marked ``browser`` is skipped and says why.
 """
 
 from __future__ import annotations
@@ -178,36 +179,49 @@ def _group_alive(leader: subprocess.Popen) -> bool:
     return False
 
 
-def start_server(db: Path, log_dir: Path, request: pytest.FixtureRequest, name: str) -> Server:
+def start_server(db: Path, log_dir: Path, request: pytest.FixtureRequest, name: str, attempts: int = 3) -> Server:
     """Start ``advisor-funnel serve`` on ``db`` and wait for Streamlit's health endpoint.
 
     The finalizer is registered before waiting, so a server that never becomes healthy is
-    killed too; an ``atexit`` hook covers a session that dies before finalizers run.
+    killed too; an ``atexit`` hook covers a session that dies before finalizers run. The free
+    port is only free when it is picked, so a server that lost it to another process is started
+    again on another port.
     """
-    port = _free_port()
-    log = log_dir / f"{name}.log"
-    command = [*_cli(), "serve", "--db", str(db), "--port", str(port), "--address", "127.0.0.1"]
-    with log.open("w", encoding="utf-8") as out:
-        process = subprocess.Popen(
-            command, cwd=REPO, env=_server_env(), stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )
-    server = Server(url=f"http://127.0.0.1:{port}", db=db, log=log, process=process)
-    request.addfinalizer(lambda: stop_server(server))
-    atexit.register(stop_server, server)
+    for attempt in range(1, attempts + 1):
+        port = _free_port()
+        log = log_dir / f"{name}.log"
+        command = [*_cli(), "serve", "--db", str(db), "--port", str(port), "--address", "127.0.0.1"]
+        with log.open("w", encoding="utf-8") as out:
+            process = subprocess.Popen(
+                command, cwd=REPO, env=_server_env(), stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        server = Server(url=f"http://127.0.0.1:{port}", db=db, log=log, process=process)
+        request.addfinalizer(lambda server=server: stop_server(server))
+        atexit.register(stop_server, server)
+        if _wait_healthy(server):
+            return server
+        stop_server(server)
+        tail = server.log_tail().lower()
+        lost_port = "is not available" in tail or "already in use" in tail
+        if not lost_port or attempt == attempts:
+            pytest.fail(f"`{' '.join(command)}` did not become healthy (exit code {process.returncode}):\n{server.log_tail()}")
+    raise AssertionError("unreachable")
+
+
+def _wait_healthy(server: Server) -> bool:
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"`{' '.join(command)}` exited with {process.returncode}:\n{server.log_tail()}")
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            return False
         try:
             with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    return server
+                    return True
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"the server on port {port} was not healthy after {SERVER_START_TIMEOUT_S} s:\n{server.log_tail()}")
         time.sleep(0.25)
+    return False
 
 
 def _cli_run(*args: str) -> None:
