@@ -777,7 +777,7 @@ def _render_outcomes(ctx) -> None:
         if len(o.lines) > 1:
             st.caption("  \n".join(o.lines[1:]))
         if con is not None and o.import_id is not None and not o.already:
-            rejected = store_info.rejected_rows(con, o.import_id)
+            rejected = store_info.rejected_rows(con, o.import_id, i18n.language())
             if not rejected.empty:
                 frame.download_button(rejected.drop(columns=["raw_json"]), f"rejected_rows_{o.import_id}.csv",
                                       key=f"dl_outcome_{i}_{o.import_id}")
@@ -986,7 +986,7 @@ def render_history(ctx) -> None:
     st.subheader(t("data.rejected"))
     choice = st.selectbox(t("data.pick_import"), imports["import_id"].tolist(),
                           format_func=lambda i: f"#{i} {names[i]}", key="rejected_import")
-    rejected = cache.call(ctx, store_info.rejected_rows, int(choice))
+    rejected = cache.call(ctx, store_info.rejected_rows, int(choice), ctx.lang)
     if rejected.empty:
         st.caption(t("data.rejected_none"))
         return

@@ -86,8 +86,9 @@ def test_fill_rate_overall_by_channel_and_form_version(fill_store):
 def test_fill_rate_by_segment_and_filters(fill_store):
     key = segments.ensure(fill_store, TARGETS)
     fills = form.fill_rates(fill_store, Filters(as_of=AS_OF), key)
-    # unknown: c1 (age missing), c2, c5, c6 (job_changes missing for rule N) -> age filled in 2 of 4
-    assert _fill(fills, "segment", "unknown", "age")[:2] == (2, 4)
+    # unknown: c1 (age missing), c4 (blank job_category counts as missing), c2, c5, c6 (job_changes
+    # missing for rule N) -> age filled in 3 of 5
+    assert _fill(fills, "segment", "unknown", "age")[:2] == (3, 5)
     only_b = form.fill_rates(fill_store, Filters(as_of=AS_OF, channel="b"))
     assert _fill(only_b, "overall", None, "age")[:2] == (3, 4)
 

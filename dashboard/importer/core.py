@@ -243,7 +243,7 @@ def _write(con, preview: Preview, import_id: int) -> dict:
         try:
             con.execute(
                 "insert into rejected_rows by name select import_id, row_number, column_name, "
-                "cast(value as varchar) as value, reason_code, reason, raw_json from _import_rejected"
+                "cast(value as varchar) as value, reason_code, reason, raw_json, reason_params from _import_rejected"
             )
         finally:
             con.unregister("_import_rejected")

@@ -722,7 +722,7 @@ class _Builder:
 
     # rejections as rows of rejected_rows (without import_id)
     def _rejections(self) -> pd.DataFrame:
-        cols = ["row_number", "column_name", "value", "reason_code", "reason", "raw_json"]
+        cols = ["row_number", "column_name", "value", "reason_code", "reason", "raw_json", "reason_params"]
         if not self.rejects:
             return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row_number" else "str") for c in cols})
         rej = pd.concat(self.rejects, ignore_index=True).sort_values("idx", kind="stable").reset_index(drop=True)
@@ -734,12 +734,14 @@ class _Builder:
             for rec in rows.to_dict("records")
         ]
         rej["value"] = rej["value"].astype(object).where(rej["value"].notna(), "")
-        lang = i18n.language()  # the sentence is stored in the language of whoever imported
+        lang = i18n.language()  # the stored sentence; readers re-render it from code and params
+        records = rej.to_dict("records")
         rej["reason"] = [
             reason_text(rec["reason_code"], rec["row_number"], rec["column_name"], rec["value"], lang,
                         other=rec.get("other"), registered=rec.get("registered"))
-            for rec in rej.to_dict("records")
+            for rec in records
         ]
+        rej["reason_params"] = [json.dumps(_reason_extra(rec), ensure_ascii=False) for rec in records]
         return rej[cols]
 
     def _date_range(self, preview: Preview) -> tuple:
@@ -750,6 +752,21 @@ class _Builder:
             return (None, None)
         s = pd.to_datetime(frame[col[1]])
         return (s.min().to_pydatetime(), s.max().to_pydatetime())
+
+
+def _reason_extra(rec: dict) -> dict:
+    extra = {}
+    for key in ("other", "registered"):
+        value = rec.get(key)
+        if value is not None and not (isinstance(value, float) and value != value):
+            extra[key] = value.isoformat(sep=" ") if hasattr(value, "isoformat") else value
+    return extra
+
+
+def render_reason(code: str, row, column, value, params_json: str | None, lang: str | None = None) -> str:
+    """A stored rejection in the reader's language (code, cell and the extra values kept as JSON)."""
+    extra = json.loads(params_json) if params_json else {}
+    return reason_text(code, row, column, value, lang, **extra)
 
 
 def reason_text(code: str, row, column, value, lang: str | None = None, **extra) -> str:

@@ -8,6 +8,7 @@ select
     r.value,
     r.reason_code,
     r.reason,
+    r.reason_params,
     r.raw_json
 from rejected_rows as r
 left join imports as i on i.import_id = r.import_id

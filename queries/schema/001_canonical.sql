@@ -71,9 +71,12 @@ create table if not exists rejected_rows (
     column_name    varchar,
     value          varchar,
     reason_code    varchar not null,      -- bad_date | missing_id | before_registration | unknown_candidate | unmapped_stage | duplicate_id | ...
-    reason         varchar not null,      -- the sentence a manager reads
-    raw_json       varchar                -- the row's non-personal source values
+    reason         varchar not null,      -- the sentence a manager reads, in the importer's language
+    raw_json       varchar,               -- the row's non-personal source values
+    reason_params  varchar                -- JSON of the reason's extra values, to re-render it in any language
 );
+-- Stores created before reason_params existed.
+alter table rejected_rows add column if not exists reason_params varchar;
 
 -- Segment membership per segmentation (a target list, identified by its content hash, or an
 -- ad-hoc breakdown such as "by:job_category"). Queries take the segmentation as a bound parameter.
