@@ -53,9 +53,10 @@ def write_cp932_export(path: Path, facts: dict) -> tuple[Path, int, dt.date]:
     return path, len(names), monday
 
 
-def candidates_shown(page: Page) -> str:
-    metric = page.get_by_test_id("stMetric").filter(has_text=t("data.table_candidates", "ja")).first
-    return metric.get_by_test_id("stMetricValue").inner_text()
+def metric_value(page: Page, label: str):
+    """The value of the ``st.metric`` whose label is ``label``."""
+    metric = page.get_by_test_id("stMain").get_by_test_id("stMetric").filter(has_text=label).first
+    return metric.get_by_test_id("stMetricValue")
 
 
 def test_a_cp932_export_uploaded_in_the_browser_lands_in_the_store_and_on_the_overview(
@@ -64,34 +65,36 @@ def test_a_cp932_export_uploaded_in_the_browser_lands_in_the_store_and_on_the_ov
     facts = _sample_facts(sample_db)
     export, n, week = write_cp932_export(tmp_path / "求職者一覧_自社CRM.csv", facts)
     open_page(page, writable_server.url, "data")
-    assert candidates_shown(page) == f"{facts['candidates']:,}"
+    expect(metric_value(page, t("data.table_candidates", "ja"))).to_have_text(f"{facts['candidates']:,}")
 
-    rerun_after(page, lambda: page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(export)))
+    def choose_file():
+        # Through the browser's own file chooser, as a user clicking the drop zone gets it.
+        with page.expect_file_chooser() as chooser:
+            page.get_by_test_id("stFileUploaderDropzone").click()
+        chooser.value.set_files(str(export))
+
+    rerun_after(page, choose_file)
 
     main = page.get_by_test_id("stMain")
     expect(main).to_contain_text(export.name)
     # Detected without being told: the encoding, the kind of export, and the personal columns.
     expect(main).to_contain_text("cp932")
+    expect(main).to_contain_text(t("upload.detected_kind", "ja", kind=t("import_kind.candidates", "ja")))
     expect(main).to_contain_text(t("upload.dropped", "ja", items="").rstrip(": "))
     dropped = main.get_by_text(t("upload.dropped", "ja", items="").rstrip(": "))
     expect(dropped).to_contain_text("氏名")
     expect(dropped).to_contain_text("電話番号")
     # The proposed mapping reads every row: nothing would be rejected.
-    preview = {
-        label: main.get_by_test_id("stMetric").filter(has_text=t(f"upload.{key}", "ja")).first.get_by_test_id("stMetricValue")
-        for key, label in (("rows_read", "read"), ("rows_ok", "ok"), ("rows_rejected", "rejected"))
-    }
-    expect(preview["read"]).to_have_text(str(n))
-    expect(preview["ok"]).to_have_text(str(n))
-    expect(preview["rejected"]).to_have_text("0")
+    expect(metric_value(page, t("upload.rows_read", "ja"))).to_have_text(str(n))
+    expect(metric_value(page, t("upload.rows_ok", "ja"))).to_have_text(str(n))
+    expect(metric_value(page, t("upload.rows_rejected", "ja"))).to_have_text("0")
     screenshot(page, "upload_mapping")
 
     rerun_after(page, page.get_by_role("button", name=t("upload.add_shared", "ja")).click)
 
     expect(main).to_contain_text(t("upload.done_shared", "ja"))
     assert problems(page) == []
-    expect(page.get_by_test_id("stMetric").filter(has_text=t("data.table_candidates", "ja")).first
-           .get_by_test_id("stMetricValue")).to_have_text(f"{facts['candidates'] + n:,}")
+    expect(metric_value(page, t("data.table_candidates", "ja"))).to_have_text(f"{facts['candidates'] + n:,}")
 
     # On the overview the upload is a channel of its own; filtered to it, the week shown (the
     # latest complete one) is the upload's week and counts exactly its registrations.
@@ -100,7 +103,6 @@ def test_a_cp932_export_uploaded_in_the_browser_lands_in_the_store_and_on_the_ov
     channel_box.click()
     rerun_after(page, page.get_by_role("option", name=CHANNEL, exact=True).click)
     assert problems(page) == []
-    registrations = main.get_by_test_id("stMetric").filter(has_text=t("kpi.registrations", "ja")).first
-    expect(registrations.get_by_test_id("stMetricValue")).to_have_text(str(n))
+    expect(metric_value(page, t("kpi.registrations", "ja"))).to_have_text(str(n))
     expect(main).to_contain_text(i18n.fmt_week(week, "ja"))
     screenshot(page, "upload_overview")
