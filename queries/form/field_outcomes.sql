@@ -57,45 +57,55 @@ field_values as (
     ) unpivot include nulls (value for field in (/* @fields */))
 ),
 
-cleaned as (
+value_counts as (
+    -- Candidates per (field, value, outcome flags): the one pass over a row per candidate and
+    -- field. Every later step works on these few rows, weighted by candidates (values are
+    -- trimmed after counting, so once per distinct value; sums merge what trimming joins).
     select
+        field,
+        value,
         is_meeting_mature,
         has_meeting,
         is_placement_mature,
         has_placement,
-        field,
-        nullif(trim(value), '') as value,
-        list_contains(cast($numeric_fields as varchar[]), field) as is_numeric
+        count(*) as candidates
     from field_values
+    group by 1, 2, 3, 4, 5, 6
 ),
 
 typed as (
     select
+        field,
+        nullif(trim(value), '') as value,
+        list_contains(cast($numeric_fields as varchar[]), field) as is_numeric,
+        case when list_contains(cast($numeric_fields as varchar[]), field) then try_cast(nullif(trim(value), '') as double) end as number,
         is_meeting_mature,
         has_meeting,
         is_placement_mature,
         has_placement,
-        field,
-        value,
-        is_numeric,
-        case when is_numeric then try_cast(value as double) end as number
-    from cleaned
+        candidates
+    from value_counts
 ),
 
 cuts as (
+    -- Quintiles over the candidates' numbers: each value repeated once per candidate holding it,
+    -- the same multiset the quantiles would see row by row.
     select
         field,
         quantile_cont(number, 0.2) as q1,
         quantile_cont(number, 0.4) as q2,
         quantile_cont(number, 0.6) as q3,
         quantile_cont(number, 0.8) as q4
-    from typed
-    where number is not null
+    from (
+        select field, number, unnest(range(candidates)) as copy
+        from typed
+        where number is not null
+    ) as repeated
     group by 1
 ),
 
 category_counts as (
-    select field, value, count(*) as candidates
+    select field, value, sum(candidates) as candidates
     from typed
     where not is_numeric and value is not null
     group by 1, 2
@@ -115,6 +125,7 @@ binned as (
         t.has_meeting,
         t.is_placement_mature,
         t.has_placement,
+        t.candidates,
         t.field,
         t.value is not null as is_filled,
         t.number,
@@ -147,11 +158,11 @@ select
     max(case when b.is_filled then 1 else 0 end) = 1 as is_filled,
     min(b.number) as bin_low,
     max(b.number) as bin_high,
-    count(*) as candidates,
-    cast(sum(case when b.is_meeting_mature then 1 else 0 end) as bigint) as meeting_candidates,
-    cast(sum(case when b.is_meeting_mature and b.has_meeting then 1 else 0 end) as bigint) as meetings,
-    cast(sum(case when b.is_placement_mature then 1 else 0 end) as bigint) as placement_candidates,
-    cast(sum(case when b.is_placement_mature and b.has_placement then 1 else 0 end) as bigint) as placements
+    cast(sum(b.candidates) as bigint) as candidates,
+    cast(sum(case when b.is_meeting_mature then b.candidates else 0 end) as bigint) as meeting_candidates,
+    cast(sum(case when b.is_meeting_mature and b.has_meeting then b.candidates else 0 end) as bigint) as meetings,
+    cast(sum(case when b.is_placement_mature then b.candidates else 0 end) as bigint) as placement_candidates,
+    cast(sum(case when b.is_placement_mature and b.has_placement then b.candidates else 0 end) as bigint) as placements
 from binned as b
 group by 1, 2
 order by 1, 3, 2
