@@ -52,7 +52,7 @@ def test_pages_on_an_empty_store(tmp_path, page):
 @pytest.fixture(scope="module")
 def one_advisor_store(tmp_path_factory):
     """One advisor, 30 mature meetings in two target segments, two open registrants."""
-    from conftest import make_store
+    from store_factory import make_store
 
     as_of = dt.datetime(2025, 6, 30, 12)
     held = as_of - dt.timedelta(days=200)

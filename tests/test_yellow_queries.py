@@ -59,7 +59,7 @@ def small_world():
     Without a meeting: 3 H registrants 30 days old (missed), 1 H and 1 L registrant 2 days old (open),
     1 registrant with no segment attribute 2 days old (open, unknown).
     """
-    from conftest import make_store
+    from store_factory import make_store
 
     w = World()
     w.block("A1", "H", 20, 8)
