@@ -196,6 +196,8 @@ def cmd_serve(args) -> int:
         sys.executable, "-m", "streamlit", "run", str(PACKAGE_DIR / "app.py"),
         "--server.address", args.address, "--server.port", str(args.port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        # A product, not a notebook: no "Deploy" button or developer menu for managers.
+        "--client.toolbarMode", "minimal",
     ]
     max_upload = _max_upload_mb()
     if max_upload:
