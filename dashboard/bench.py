@@ -561,7 +561,9 @@ def summarise(size: dict) -> dict:
 
     phases = size["phases"]
     pages = {k.split(":", 1)[1]: v for k, v in phases.items() if k.startswith("page:") and "error" not in v}
-    rss = [p["peak_rss_bytes"] for p in phases.values() if isinstance(p, dict) and "peak_rss_bytes" in p]
+    # The product's processes only: generating data and the pandas baseline are the harness's.
+    rss = {name: p["peak_rss_bytes"] for name, p in phases.items()
+           if name not in ("generate", "pandas") and isinstance(p, dict) and "peak_rss_bytes" in p}
     ours, theirs = phases.get("metrics", {}), phases.get("pandas", {})
     out: dict = {
         "import_s": phases.get("import", {}).get("seconds"),
@@ -573,7 +575,8 @@ def summarise(size: dict) -> dict:
         "page_errors": {p: v["errors"] for p, v in phases.get("record", {}).get("pages", {}).items() if v.get("errors")},
         "report_cold_s": phases.get("report", {}).get("cold_s"),
         "report_warm_s": phases.get("report", {}).get("warm", {}).get("median_s"),
-        "peak_rss_bytes": max(rss) if rss else None,
+        "peak_rss_bytes": max(rss.values()) if rss else None,
+        "peak_rss_phase": max(rss, key=rss.get) if rss else None,
         "metrics_cold_s": ours.get("cold_s"),
         "metrics_warm_s": ours.get("warm", {}).get("median_s"),
         "pandas_s": theirs.get("compute", {}).get("median_s"),
@@ -641,7 +644,8 @@ def format_table(results: dict) -> str:
         add(f"page {page}: Streamlit cache hit (s)", [s.get("page_cache_hit_s", {}).get(page) for s in summ])
     add("report JSON: cold (s)", [s.get("report_cold_s") for s in summ], f"< {TARGETS['report_s']:g}")
     add("report JSON: warm (s)", [s.get("report_warm_s") for s in summ])
-    add("peak RSS of any phase (MB)", [None if s.get("peak_rss_bytes") is None else s["peak_rss_bytes"] / 1024**2 for s in summ], "< 2048")
+    add("peak RSS of the product's processes (MB)", [None if s.get("peak_rss_bytes") is None else s["peak_rss_bytes"] / 1024**2 for s in summ], "< 2048")
+    add("  in phase", [s.get("peak_rss_phase") for s in summ])
     add("metric set, ours warm (s)", [s.get("metrics_warm_s") for s in summ])
     add("metric set, ours cold (s)", [s.get("metrics_cold_s") for s in summ])
     add("metric set, pandas (s)", [s.get("pandas_s") for s in summ])
