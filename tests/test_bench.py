@@ -200,3 +200,32 @@ def test_bench_runs_end_to_end_at_a_tiny_size_and_agrees_with_pandas(tmp_path, m
 def test_page_names_are_the_app_views():
     names = bench.page_names()
     assert {"overview", "handoff", "yellow_zone", "data"} <= set(names)
+
+
+def test_memo_keeps_a_result_per_connection_and_data_version():
+    from dashboard import memo
+
+    calls = []
+
+    @memo.per_data_version
+    def frame_of(con, n):
+        calls.append(n)
+        return pd.DataFrame({"x": [n]})
+
+    con, other = store.connect(None), store.connect(None)
+    first = frame_of(con, 1)
+    first["x"] = 99  # callers get a copy: changing it changes nothing cached
+    assert frame_of(con, 1)["x"].tolist() == [1]
+    assert calls == [1]
+    frame_of(con, 2)
+    frame_of(other, 1)  # another store (connection) has its own entries
+    assert calls == [1, 2, 1]
+    con.execute("begin transaction")
+    store.bump_version(con)  # an import moves the version on: computed again, once
+    con.execute("commit")
+    frame_of(con, 1)
+    frame_of(con, 1)
+    assert calls == [1, 2, 1, 1]
+    memo.clear()
+    frame_of(con, 1)
+    assert calls == [1, 2, 1, 1, 1]
