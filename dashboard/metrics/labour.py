@@ -12,7 +12,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard import segments, sql, stats, store
+from dashboard import memo, segments, sql, stats, store
 from dashboard.filters import Filters, with_as_of
 from dashboard.settings import DEFAULT, Settings
 
@@ -109,6 +109,7 @@ def first_contact_by_role(
 ADVISOR_WEEK_COLUMNS = ["advisor", "team", "role", "week", "first_contacts", "meetings_held"]
 
 
+@memo.per_data_version
 def advisor_weeks(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> pd.DataFrame:
     """One row per (advisor, week) across each advisor's active span, zeros included."""
     filters = with_as_of(con, filters)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from dashboard import paths, routing, segments, shrinkage, sql, stats
+from dashboard import memo, paths, routing, segments, shrinkage, sql, stats
 from dashboard.filters import Filters
 from dashboard.metrics import handoff
 from dashboard.settings import Settings
@@ -177,6 +177,7 @@ def _empty_model() -> dict:
     return {"segments": seg, "advisors": adv, "cells": cells, "prior": {"segments": none, "advisors": none, "cells": none}, "overall": stats.rate(0, 0)}
 
 
+@memo.per_data_version
 def placement_model(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, segmentation: str | None) -> dict:
     """The placement model on the team scope; with an advisor scope only that advisor's rows remain."""
     model = build_model(cell_counts(con, _team_scope(filters), settings, segmentation), settings)
