@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from dashboard import cli
 
 REPO = Path(__file__).resolve().parent.parent
 CONTRACT_KEYS = [
@@ -20,12 +20,12 @@ CONTRACT_KEYS = [
 
 
 @pytest.fixture(scope="module")
-def full_report(sample_store_path):
-    out = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "report", "--db", str(sample_store_path), "--format", "json"],
-        capture_output=True, text=True, check=True, cwd=REPO,
-    )
-    return json.loads(out.stdout)
+def full_report(sample_store_path, tmp_path_factory):
+    # In-process: page tests in the same run may hold the sample store open, and DuckDB's file
+    # lock would refuse a second process.
+    out = tmp_path_factory.mktemp("report") / "report.json"
+    assert cli.main(["report", "--db", str(sample_store_path), "--format", "json", "--out", str(out)]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def test_report_has_every_contract_key(full_report):
