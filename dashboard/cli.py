@@ -31,9 +31,20 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _connect(args):
+    import duckdb
+
     from dashboard import store
 
-    return store.connect(resolve_db_path(args.db))
+    path = resolve_db_path(args.db)
+    try:
+        return store.connect(path)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise UserError(
+                f"the store {path} is in use by another program (is the dashboard running on it?); "
+                "stop it, or run this on a copy of the file"
+            ) from None
+        raise UserError(f"cannot open the store {path}: {exc}") from None
 
 
 def cmd_generate(args) -> int:
@@ -83,24 +94,39 @@ def cmd_undo(args) -> int:
     from dashboard import importer
 
     con = _connect(args)
-    importer.undo(con, args.import_id)
+    try:
+        importer.undo(con, args.import_id)
+    except importer.ImportRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     print(f"import {args.import_id} removed")
     return 0
 
 
 def cmd_demo(args) -> int:
+    import duckdb
+
     from dashboard import demo, store
 
     path = resolve_db_path(args.db)
     if path.exists():
-        path.unlink()
-    wal = path.with_name(path.name + ".wal")
-    if wal.exists():
-        wal.unlink()
-    con = store.connect(path)
-    for result in demo.load_sample(con):
-        print(f"{result.file_name}: {result.rows_accepted:,} rows accepted, {result.rows_rejected:,} rejected")
+        _connect(args).close()  # refuses, with a clear line, while the dashboard holds the file
+    building = path.with_name(path.name + ".building")
+    for leftover in (building, building.with_name(building.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = store.connect(building)
+    try:
+        for result in demo.load_sample(con):
+            print(f"{result.file_name}: {result.rows_accepted:,} rows accepted, {result.rows_rejected:,} rejected")
+        con.execute("checkpoint")
+    except (FileNotFoundError, duckdb.Error) as exc:
+        con.close()
+        building.unlink(missing_ok=True)
+        raise UserError(f"could not build the sample store: {exc}") from None
     con.close()
+    # Swap the finished store in at once, so a failed build never leaves a half-built store behind.
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+    os.replace(building, path)
     print(f"sample store ready: {path}")
     return 0
 
