@@ -305,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # never a traceback for users; ADVISOR_FUNNEL_DEBUG=1 shows it
+        if os.environ.get("ADVISOR_FUNNEL_DEBUG"):
+            raise
+        print(f"error: {type(exc).__name__}: {exc} (set ADVISOR_FUNNEL_DEBUG=1 for details)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
