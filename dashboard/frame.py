@@ -26,6 +26,7 @@ from dashboard.settings import DEFAULT, Settings
 
 log = logging.getLogger(__name__)
 _CTX_KEY = "_advisor_funnel_ctx"
+_SHOWN_LANG_KEY = "_advisor_funnel_shown_lang"
 WORKSPACE_KEY = "session_workspace"  # set by the upload page: {"con": ..., "key": ..., "label": ...}
 
 
@@ -42,6 +43,7 @@ class Context:
     is_empty: bool
     is_session_workspace: bool = False
     options: dict = field(default_factory=dict)
+    language_changed: bool = False  # this run follows a switch of the language radio
 
 
 @st.cache_resource(show_spinner=False)
@@ -94,13 +96,53 @@ def _language_switch() -> str:
     return lang
 
 
+def _language_changed(lang: str) -> bool:
+    shown = st.session_state.get(_SHOWN_LANG_KEY)
+    st.session_state[_SHOWN_LANG_KEY] = lang
+    return shown is not None and shown != lang
+
+
+def _relabel(keys) -> None:
+    """Make keyed select widgets show their current choice in the new language.
+
+    Streamlit (1.67) keeps a keyed selectbox / multiselect showing the label its old format_func
+    gave, and a keyed radio showing no choice at all, when only the labels change: the value is
+    kept but not sent again. Writing the value back marks it as set, so it is sent with the new
+    labels. Only for select widgets (a button's state cannot be written).
+    """
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def follow_language(ctx: "Context", *keys: str) -> None:
+    """Call before creating the page's keyed select widgets whose labels are translated."""
+    if ctx.language_changed:
+        _relabel(keys)
+
+
+def widget_default(ctx: "Context", key: str, default, neutral=0):
+    """The default (``index=``) to give a widget that ``follow_language`` may have relabelled.
+
+    On the run after a language switch the widget takes its written-back value and ignores the
+    default; the neutral one (index 0, which Streamlit does not count as a default) keeps it from
+    logging a warning about a default beside a value set through Session State."""
+    return neutral if ctx.language_changed and key in st.session_state else default
+
+
+_ALL = ""  # the "all" option; not None, which a selectbox would show as "no choice" once written back
+
+
 def _all(label: str, values: list[str], key: str) -> str | None:
-    choice = st.sidebar.selectbox(label, options=[None, *values], format_func=lambda v: t("filter.all") if v is None else v, key=key)
-    return choice
+    # The label binds the language: AppTest formats values outside the script thread.
+    choice = st.sidebar.selectbox(label, options=[_ALL, *values], key=key,
+                                  format_func=lambda v, lang=i18n.language(): t("filter.all", lang) if v == _ALL else v)
+    return choice or None
 
 
 def build_context() -> Context:
     lang = _language_switch()
+    changed = _language_changed(lang)
     workspace = st.session_state.get(WORKSPACE_KEY)
     if workspace:
         con, db_key = workspace["con"], workspace["key"]
@@ -118,13 +160,15 @@ def build_context() -> Context:
     segmentation = None
     options: dict = {}
     if not empty:
+        if changed:
+            _relabel([f"{name}:{db_key}" for name in ("team", "channel", "handler")] + ["segmentation"])
         options = cache.call(_Key(db_key, version, con), store_info.filter_options)
         filters = _filter_widgets(con, options, db_key, version)
-        segmentation = _segmentation_widget(con, targets)
+        segmentation = _segmentation_widget(con, targets, relabelled=changed)
     ctx = Context(
         con=con, db_key=db_key, version=version, filters=filters, settings=settings, lang=lang,
         targets=targets, segmentation=segmentation, is_empty=empty,
-        is_session_workspace=bool(workspace), options=options,
+        is_session_workspace=bool(workspace), options=options, language_changed=changed,
     )
     st.session_state[_CTX_KEY] = ctx
     return ctx
@@ -158,15 +202,16 @@ def _filter_widgets(con, options: dict, db_key: str, version: int) -> Filters:
     return Filters(start=start, end=end, team=team, channel=channel, handler=handler, as_of=as_of)
 
 
-def _segmentation_widget(con, targets: segments.TargetList | None) -> str | None:
+def _segmentation_widget(con, targets: segments.TargetList | None, relabelled: bool = False) -> str | None:
     columns = sorted(segments.available_columns(con))
     choices = (["targets"] if targets is not None else []) + columns
     picked = st.sidebar.multiselect(
         t("filter.segmentation"),
         options=choices,
-        default=choices[:1],
+        # After a language switch the written-back choice stands (see widget_default).
+        default=None if relabelled and "segmentation" in st.session_state else choices[:1],
         max_selections=2,
-        format_func=lambda c: t("filter.targets") if c == "targets" else c,
+        format_func=lambda c, lang=i18n.language(): t("filter.targets", lang) if c == "targets" else c,
         key="segmentation",
     )
     attrs = [c for c in picked if c != "targets"]

@@ -16,6 +16,7 @@ frame.as_of_caption(ctx)
 st.caption(t("handoff.intro"))
 settings, filters = ctx.settings, ctx.filters
 
+frame.follow_language(ctx, "handoff_basis", "handoff_heatmap_value")
 basis = st.radio(
     t("handoff.basis"), handoff.BASES, horizontal=True, key="handoff_basis",
     # Widgets' labels bind the language: AppTest formats values outside the script thread.

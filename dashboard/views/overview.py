@@ -19,8 +19,10 @@ if not weeks:
     st.info(t("app.no_rows"))
     st.stop()
 default = cache.call(ctx, funnel.default_week, ctx.filters)
+frame.follow_language(ctx, "overview_week", "overview_funnel_mode", "overview_drill")
 week = st.selectbox(
-    t("overview.week"), weeks, index=weeks.index(default) if default in weeks else 0,
+    t("overview.week"), weeks,
+    index=frame.widget_default(ctx, "overview_week", weeks.index(default) if default in weeks else 0),
     # Widgets' labels bind the language: AppTest formats values outside the script thread.
     format_func=lambda w, lang=ctx.lang: i18n.fmt_week(w, lang), help=t("overview.week_help"), key="overview_week",
 )
@@ -82,7 +84,8 @@ if targets is None:
     figures.remove("effective_meetings")
 figure = st.selectbox(
     t("overview.drill_pick"), figures, key="overview_drill",
-    index=figures.index("uncontacted_24h") if found and found[0]["kind"] == "uncontacted" else 0,
+    index=frame.widget_default(ctx, "overview_drill", figures.index("uncontacted_24h")
+                               if found and found[0]["kind"] == "uncontacted" else 0),
     format_func=lambda f, lang=ctx.lang: (
         t("drill.stage", lang, stage=t(f"stage.{f[6:]}", lang)) if f.startswith("stage:") else t(f"drill.{f}", lang)
     ),
