@@ -250,6 +250,18 @@ def download_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
     )
 
 
+def table(frame: pd.DataFrame, column_config: dict | None = None, **kwargs) -> None:
+    """A display table: no index, whole numbers with thousands separators (they stay numbers, so
+    they sort as numbers and align right), any other ``column_config`` as given."""
+    config = {
+        column: st.column_config.NumberColumn(format="localized")
+        for column in frame.columns
+        if pd.api.types.is_integer_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
+    }
+    config.update(column_config or {})
+    st.dataframe(frame, hide_index=True, column_config=config, **kwargs)
+
+
 def as_of_caption(ctx: Context) -> None:
     if ctx.filters.as_of is not None:
         st.caption(t("app.as_of", when=i18n.fmt_datetime(ctx.filters.as_of)))

@@ -36,18 +36,19 @@ else:
         st.markdown(f"**{t('form.missing_heading')}**")
         st.caption(t("form.missing_caption"))
         st.plotly_chart(charts.missing_bar(ident["missing"], labels), key="form_missing_chart")
-        st.dataframe(charts.missing_table(ident["missing"], labels), hide_index=True)
+        frame.table(charts.missing_table(ident["missing"], labels))
 
 st.subheader(t("form.fields_heading"))
 st.caption(t("form.fields_caption", top_k=ctx.settings.form_top_k, min_n=ctx.settings.form_min_n))
 st.markdown(f"**{t('form.scatter_heading')}**")
 st.plotly_chart(charts.value_scatter(summary), key="form_value_scatter")
-st.dataframe(charts.field_table(summary), hide_index=True)
+frame.table(charts.field_table(summary))
 frame.download_button(summary, "form_fields.csv", key="form_fields_csv")
 
 st.subheader(t("form.fill_heading"))
 fills = cache.call(ctx, form.fill_rates, ctx.filters, ctx.segmentation)
 scopes = ["channel", "form_version"] + (["segment"] if ctx.segmentation else [])
+frame.follow_language(ctx, "form_fill_scope")
 scope = st.radio(
     t("form.fill_by"), options=scopes, format_func=lambda s: t(f"form.scope_{s}"), horizontal=True,
     key="form_fill_scope",

@@ -29,7 +29,7 @@ else:
     st.subheader(t("labour.team_heading"))
     teams = cache.call(ctx, labour.team_summary, ctx.filters, ctx.settings)
     workload = cache.call(ctx, labour.team_workload, ctx.filters)
-    st.dataframe(charts.team_table(teams, workload), hide_index=True)
+    frame.table(charts.team_table(teams, workload))
 
     st.subheader(t("labour.weekly_heading"))
     weekly = cache.call(ctx, labour.first_contact_weekly, ctx.filters, ctx.settings)
@@ -41,7 +41,7 @@ else:
 
 st.subheader(t("labour.advisors_heading"))
 advisors = cache.call(ctx, labour.advisor_summary, ctx.filters)
-st.dataframe(charts.advisor_table(advisors), hide_index=True)
+frame.table(charts.advisor_table(advisors))
 frame.download_button(advisors, "advisor_first_contacts.csv", key="labour_advisors_csv")
 
 st.subheader(t("labour.workload_heading"))

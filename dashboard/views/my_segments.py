@@ -38,13 +38,13 @@ cols[3].metric(t("my_segments.kpi_tier"), t(f"yellow_zone.tier_{me['tier']}"))
 st.subheader(t("my_segments.vs_team_title"))
 st.caption(t("my_segments.vs_team_caption"))
 st.plotly_chart(charts.advisor_vs_team_chart(profile["by_segment"], names[advisor]), key="my_vs_team")
-st.dataframe(charts.advisor_segment_table(profile["by_segment"]), hide_index=True)
+frame.table(charts.advisor_segment_table(profile["by_segment"]))
 
 st.subheader(t("my_segments.yellow_title"))
 if profile["yellow_zone"].empty:
     st.caption(t("my_segments.yellow_none"))
 else:
-    st.dataframe(charts.advisor_segment_table(profile["yellow_zone"]), hide_index=True)
+    frame.table(charts.advisor_segment_table(profile["yellow_zone"]))
 
 st.subheader(t("my_segments.missed_title"))
 st.caption(t("my_segments.missed_caption"))
@@ -52,7 +52,7 @@ missed = profile["missed_matches"]
 if missed.empty:
     st.caption(t("my_segments.missed_none"))
 else:
-    st.dataframe(charts.missed_table(missed), hide_index=True)
+    frame.table(charts.missed_table(missed))
     frame.download_button(missed, f"missed_matches_{advisor}.csv", key="my_missed_csv")
 
 st.subheader(t("my_segments.handoff_title"))

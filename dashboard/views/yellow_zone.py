@@ -67,7 +67,7 @@ if not yz.high_yield_segments(model) or not yz.high_converting_advisors(model):
 elif missed.empty:
     st.success(t("yellow_zone.missed_none"))
 else:
-    st.dataframe(charts.missed_table(missed.head(MISSED_ROWS_SHOWN)), hide_index=True)
+    frame.table(charts.missed_table(missed.head(MISSED_ROWS_SHOWN)))
     if len(missed) > MISSED_ROWS_SHOWN:
         st.caption(t("yellow_zone.missed_shown", shown=MISSED_ROWS_SHOWN, total=fmt_int(len(missed))))
     frame.download_button(missed, "missed_matches.csv", key="yz_missed_csv")
@@ -86,7 +86,7 @@ else:
         st.markdown(f"**{t('yellow_zone.gap_drivers')}**")
         st.plotly_chart(charts.gap_by_segment_chart(gap["by_segment"]), key="yz_gap_segments")
         st.caption(t("yellow_zone.gap_drivers_caption"))
-        st.dataframe(charts.drivers_table(gap["drivers"]), hide_index=True)
+        frame.table(charts.drivers_table(gap["drivers"]))
 
 st.subheader(t("yellow_zone.rec_title"))
 st.caption(t("yellow_zone.rec_caption", days=fmt_int(settings.open_registrant_days), capacity=settings.weekly_capacity_per_advisor))
@@ -102,11 +102,11 @@ else:
         capacity=fmt_int(s["capacity"]), best=fmt_num(s["expected_best"], 2), rr=fmt_num(s["expected_round_robin"], 2),
         gain=fmt_num(s["gain"], 2),
     ))
-    st.dataframe(charts.recommendation_table(rec["table"]), hide_index=True)
+    frame.table(charts.recommendation_table(rec["table"]))
     frame.download_button(rec["table"], "routing_recommendation.csv", key="yz_rec_csv")
 
 with st.expander(t("yellow_zone.details")):
     st.markdown(f"**{t('yellow_zone.segments_heading')}**")
-    st.dataframe(charts.segment_table(model["segments"]), hide_index=True)
+    frame.table(charts.segment_table(model["segments"]))
     st.markdown(f"**{t('yellow_zone.advisors_heading')}**")
-    st.dataframe(charts.advisor_table(model["advisors"]), hide_index=True)
+    frame.table(charts.advisor_table(model["advisors"]))
