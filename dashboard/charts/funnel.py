@@ -60,11 +60,13 @@ def funnel_chart(stages: pd.DataFrame, mode: str = "share_of_first", title: str 
 
 def trend_chart(
     weekly: pd.DataFrame, value_col: str, mature_col: str, title: str = "",
-    kind: str = "rate", low_col: str | None = None, high_col: str | None = None,
+    kind: str = "rate", low_col: str | None = None, high_col: str | None = None, y_title: str | None = None,
 ) -> go.Figure:
     """A weekly line: final weeks solid blue, provisional weeks grey, dashed and hollow.
 
-    ``weekly``: metrics.funnel.weekly_overview output; ``kind``: rate | count | minutes.
+    ``weekly``: metrics.funnel.weekly_overview output; ``kind``: rate | count | minutes (drawn in
+    hours, the unit a manager reads a response time in; the hover keeps the exact duration).
+    ``y_title``: the value axis title (minutes get "hours" when none is given).
     """
     fig = go.Figure()
     if weekly.empty or value_col not in weekly:
@@ -75,7 +77,10 @@ def trend_chart(
     step = max(1, len(x) // 13 + (1 if len(x) % 13 else 0))
     ticks = [w for i, w in enumerate(x) if i % step == 0]
     short = [f"{w.month}/{w.day}" for i, w in enumerate(frame["cohort_week"]) if i % step == 0]
-    y = frame[value_col].astype(float)
+    values = frame[value_col].astype(float)
+    y = values / 60 if kind == "minutes" else values
+    if kind == "minutes" and y_title is None:
+        y_title = t("funnel_chart.hours")
     mature = frame[mature_col].astype(bool).to_numpy()
     # The line through every week, then final weeks drawn over it solid: the dashed grey
     # stretches that remain are the provisional ones.
@@ -84,7 +89,7 @@ def trend_chart(
     solid = y.where(mature)
     fig.add_trace(go.Scatter(x=x, y=solid, mode="lines", line=dict(color=MAIN_COLOUR), hoverinfo="skip",
                              connectgaps=False))
-    text = [_fmt(v, kind) + ("" if m else f" ({t('funnel_chart.provisional')})") for v, m in zip(y, mature)]
+    text = [_fmt(v, kind) + ("" if m else f" ({t('funnel_chart.provisional')})") for v, m in zip(values, mature)]
     error = None
     if low_col and high_col:
         error = dict(type="data", symmetric=False, array=(frame[high_col] - y).fillna(0),
@@ -98,7 +103,9 @@ def trend_chart(
     if kind == "rate":
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     else:
-        fig.update_yaxes(rangemode="tozero")
+        fig.update_yaxes(rangemode="tozero", tickformat=",")
+    if y_title:
+        fig.update_yaxes(title=y_title)
     fig.update_xaxes(title=t("funnel_chart.week"), tickvals=ticks, ticktext=short, tickangle=0)
     return _layout(fig, title, height=300)
 
@@ -109,3 +116,29 @@ def _fmt(value, kind: str) -> str:
     if kind == "minutes":
         return i18n.fmt_minutes(value)
     return i18n.fmt_int(value)
+
+
+# --- display tables (a metric frame in, the frame a page shows out) -------------------------------
+
+def drill_table(behind: pd.DataFrame) -> pd.DataFrame:
+    """The drill-down list as shown: same columns, values in words (segment, role), dates and
+    durations formatted for the reader, '–' for what has not happened. The CSV keeps the raw frame."""
+    from dashboard.charts.yellow_zone import segment_label
+
+    def text(value) -> str:
+        return "–" if value is None or pd.isna(value) else str(value)
+
+    shown = behind.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if column == "segment":
+            shown[column] = ["–" if v is None or pd.isna(v) else segment_label(v) for v in values]
+        elif column == "first_contact_role":
+            shown[column] = ["–" if v is None or pd.isna(v) else t(f"role.{v}") for v in values]
+        elif column.endswith("_at") or column == "scheduled_for":
+            shown[column] = [i18n.fmt_datetime(v) if pd.notna(v) else "–" for v in pd.to_datetime(values)]
+        elif column.endswith("_minutes"):
+            shown[column] = [i18n.fmt_minutes(v) for v in values.astype(float)]
+        elif column != "candidate_id":
+            shown[column] = [text(v) for v in values]
+    return shown

@@ -127,10 +127,17 @@ def heatmap_chart(cells: pd.DataFrame, value: str = "registrations", title: str 
     ``value``: registrations | median_minutes | median_business_minutes."""
     days = list(range(1, 8))
     grid = cells.pivot(index="weekday", columns="hour", values=value).reindex(index=days, columns=range(24))
+    z = grid.to_numpy(dtype=float)
+    day_names = [t(f"weekday.{d}") for d in days]
+    # Durations are coloured in hours (a night or weekend wait runs to days: 6000 "min" reads badly);
+    # the hover gives each cell in words.
+    shown = [[i18n.fmt_int(v) if value == "registrations" else i18n.fmt_minutes(v) for v in row] for row in z]
+    hover = [[f"{day} {hour}:00–{hour}:59<br>{text}" for hour, text in zip(range(24), row)] for day, row in zip(day_names, shown)]
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(dtype=float), x=list(range(24)), y=[t(f"weekday.{d}") for d in days],
+        z=z if value == "registrations" else z / 60, x=list(range(24)), y=day_names,
         colorscale="Blues" if value == "registrations" else "OrRd", hoverongaps=False,
-        colorbar=dict(title=t("handoff_chart.registrations") if value == "registrations" else t("handoff_chart.minutes")),
+        hovertext=hover, hoverinfo="text",
+        colorbar=dict(title=t("handoff_chart.registrations") if value == "registrations" else t("handoff_chart.hours")),
     ))
     for row in cells[cells["is_business_hour"]].itertuples():
         fig.add_shape(type="rect", x0=row.hour - 0.5, x1=row.hour + 0.5, y0=row.weekday - 1.5, y1=row.weekday - 0.5,

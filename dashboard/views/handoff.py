@@ -60,7 +60,8 @@ with right:
     by_handler = cache.call(ctx, handoff.handoff_lag, filters, settings, "handler")
     st.plotly_chart(charts.live_transfer_chart(by_handler, t("handoff.by_handler")), key="handoff_live_handler")
 by_week = cache.call(ctx, handoff.handoff_lag_by_week, filters, settings)
-st.plotly_chart(trend_chart(by_week, "rate", "is_mature", t("handoff.by_week"), "rate", "low", "high"),
+st.plotly_chart(trend_chart(by_week, "rate", "is_mature", t("handoff.by_week"), "rate", "low", "high",
+                            y_title=t("handoff_chart.live_transfer_share")),
                 key="handoff_live_week")
 
 # Show-up by booking lead time, time to meeting by team.

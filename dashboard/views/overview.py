@@ -36,8 +36,12 @@ targets = funnel.target_segmentation(ctx.segmentation)
 st.subheader(t("overview.kpis"))
 for col, card in zip(st.columns(len(funnel.KPI_KEYS)), funnel.kpi_cards(weekly, week)):
     shown = funnel.card_text(card, settings, has_targets=targets is not None, lang=ctx.lang)
+    # Six cards share a row: "vs previous week" goes in the caption below, so the card keeps
+    # only the word that must never be missed ("provisional") beside its delta.
+    badge = t("overview.provisional_badge") if shown.get("is_provisional") else None
     col.metric(shown["label"], shown["value"], delta=shown["delta"], help=shown["help"],
-               delta_color=shown["delta_color"], delta_description=shown["delta_description"])
+               delta_color=shown["delta_color"], delta_description=badge)
+st.caption(t("overview.kpis_caption"))
 
 # Funnel over the trend window, each stage on the cohorts mature for its window.
 st.subheader(t("overview.funnel", weeks=settings.trend_weeks))
@@ -95,6 +99,8 @@ st.caption(t("overview.drill_scope_trend", weeks=settings.trend_weeks) if figure
            else t("overview.drill_scope_week", week=week_label))
 behind = cache.call(ctx, funnel.candidates_behind, scope, settings, ctx.segmentation, figure)
 st.caption(t("overview.drill_count", n=i18n.fmt_int(len(behind))))
-st.dataframe(behind, hide_index=True, width="stretch",
-             column_config={c: t(f"drill.col_{c}") for c in behind.columns})
+# Timestamps and segment names get room to show whole; the rest size to their content.
+wide = {c for c in behind.columns if c.endswith("_at") or c in ("scheduled_for", "segment")}
+frame.table(funnel_charts.drill_table(behind), width="stretch", column_config={
+    c: st.column_config.TextColumn(t(f"drill.col_{c}"), width="medium" if c in wide else None) for c in behind.columns})
 frame.download_button(behind, f"candidates_{figure.replace(':', '_')}_{week.isoformat()}.csv", key="overview_drill_csv")
