@@ -118,6 +118,15 @@ def fmt_minutes(m, lang: str | None = None) -> str:
     return f"{days:.1f}日" if lang == "ja" else f"{days:.1f} days"
 
 
+def fmt_hours(minutes, digits: int = 1, lang: str | None = None) -> str:
+    """A total of working time in hours, whatever its size: 11073 -> '184.6時間' / '184.6 h'
+    (fmt_minutes would say '7.7日', which reads as calendar days)."""
+    if _missing(minutes):
+        return "–"
+    unit = "時間" if (lang or language()) == "ja" else " h"
+    return f"{float(minutes) / 60:,.{digits}f}{unit}"
+
+
 def fmt_date(d, lang: str | None = None) -> str:
     if _missing(d):
         return "–"

@@ -7,10 +7,12 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts.yellow_zone import segment_label
 from dashboard.i18n import fmt_num, fmt_pct, t
 
 RECOMMENDATION_COLOURS = {"required": "#c0392b", "optional": "#2e86c1", "drop": "#95a5a6"}
 _RECOMMENDATION_ORDER = ("required", "optional", "drop")
+_SCOPES = ("channel", "form_version", "segment")
 
 
 def _missing(x) -> bool:
@@ -86,8 +88,8 @@ def value_scatter(summary: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         xaxis={"title": t("form.axis_fill_rate"), "tickformat": ".0%", "range": [-0.02, 1.05]},
         yaxis={"title": t("form.axis_value"), "rangemode": "tozero"},
-        legend={"orientation": "h", "y": -0.2},
-        margin={"t": 20},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        margin={"t": 40},
         height=460,
     )
     return fig
@@ -101,10 +103,11 @@ def fill_heatmap(fills: pd.DataFrame, scope: str, labels: dict[str, str] | None 
     labels = labels or {}
     y = [labels.get(f, f) for f in grid.index]
     text = [[fmt_pct(v, 0) for v in row] for row in grid.to_numpy()]
+    x = [segment_label(c) if scope == "segment" else str(c) for c in grid.columns]
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
-            x=[str(c) for c in grid.columns],
+            x=x,
             y=y,
             zmin=0,
             zmax=1,
@@ -113,10 +116,12 @@ def fill_heatmap(fills: pd.DataFrame, scope: str, labels: dict[str, str] | None 
             texttemplate="%{text}",
             customdata=counts.reindex(index=grid.index, columns=grid.columns).to_numpy(),
             hovertemplate="%{y} · %{x}<br>%{z:.1%} (n=%{customdata:,})<extra></extra>",
-            colorbar={"tickformat": ".0%"},
+            colorbar={"tickformat": ".0%", "title": t("form.axis_fill_rate")},
         )
     )
-    fig.update_layout(margin={"t": 20}, height=max(320, 28 * len(y) + 120), yaxis={"autorange": "reversed"})
+    fig.update_layout(margin={"t": 20}, height=max(320, 28 * len(y) + 120),
+                      yaxis={"autorange": "reversed", "title": t("form.col_field")},
+                      xaxis={"title": t(f"form.axis_{scope}") if scope in _SCOPES else None, "type": "category"})
     return fig
 
 
@@ -137,8 +142,8 @@ def missing_bar(missing: pd.DataFrame, labels: dict[str, str] | None = None) -> 
         barmode="stack",
         yaxis={"autorange": "reversed"},
         xaxis={"title": t("form.col_unknown_candidates")},
-        legend={"orientation": "h", "y": -0.25},
-        margin={"t": 20},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        margin={"t": 40},
         height=max(240, 40 * len(names) + 120),
     )
     return fig

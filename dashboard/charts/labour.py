@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.i18n import fmt_num, fmt_pct, fmt_week, t
+from dashboard.charts import date_ticks
+from dashboard.i18n import fmt_date, fmt_num, fmt_pct, fmt_week, t
 
 ROLE_COLOURS = {"handler": "#2e86c1", "advisor": "#e67e22", "both": "#8e44ad", "unknown": "#bdc3c7"}
 _ROLES = ("handler", "advisor", "both", "unknown")
@@ -45,25 +46,30 @@ def role_share_by_team(by_role: pd.DataFrame) -> go.Figure:
         )
     fig.update_layout(
         barmode="stack",
-        xaxis={"tickformat": ".0%", "range": [0, 1]},
+        xaxis={"tickformat": ".0%", "range": [0, 1], "title": t("labour.axis_share_of_first_contacts")},
         yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.2},
-        margin={"t": 20},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        margin={"t": 40},
         height=max(220, 48 * len(order) + 100),
     )
     return fig
 
 
 def handler_share_weekly(weekly: pd.DataFrame) -> go.Figure:
-    """One line per team: the handler share of the week's first contacts."""
+    """One line per team: the handler share of the week's first contacts.
+
+    Teams often sit on the same value (all handler: 100%, all advisor: 0%): each line is drawn
+    thinner than the one before, so a team under another still shows as its outline."""
     fig = go.Figure()
-    for team, part in weekly.groupby(weekly["team"].astype(object).map(team_label), sort=True):
+    groups = list(weekly.groupby(weekly["team"].astype(object).map(team_label), sort=True))
+    for i, (team, part) in enumerate(groups):
         part = part.sort_values("week")
         fig.add_trace(
             go.Scatter(
                 x=pd.to_datetime(part["week"]),
                 y=part["handler_share"],
-                mode="lines+markers",
+                mode="lines",
+                line={"width": 2 + 3 * (len(groups) - 1 - i)},
                 name=team,
                 customdata=[[fmt_week(w), int(n)] for w, n in zip(part["week"], part["first_contacts"])],
                 hovertemplate="%{customdata[0]}<br>%{y:.1%} (n=%{customdata[1]})<extra>" + team + "</extra>",
@@ -71,8 +77,9 @@ def handler_share_weekly(weekly: pd.DataFrame) -> go.Figure:
         )
     fig.update_layout(
         yaxis={"tickformat": ".0%", "range": [-0.05, 1.05], "title": t("labour.col_handler_share")},
-        legend={"orientation": "h", "y": -0.2},
-        margin={"t": 20},
+        xaxis={"title": t("labour.col_week"), **date_ticks()},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        margin={"t": 40},
         height=360,
     )
     return fig
@@ -110,8 +117,8 @@ def meeting_rate_after(by_role: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         barmode="group",
         yaxis={"tickformat": ".0%", "rangemode": "tozero", "title": t("labour.col_meeting_rate")},
-        legend={"orientation": "h", "y": -0.2},
-        margin={"t": 20},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        margin={"t": 40},
         height=360,
     )
     return fig
@@ -174,8 +181,9 @@ def out_of_target_by_advisor(summary: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         barmode="stack",
         yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.2},
-        margin={"t": 20},
+        xaxis={"title": t("labour.axis_call_minutes"), "tickformat": ","},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        margin={"t": 40},
         height=max(240, 28 * len(summary) + 120),
     )
     return fig
@@ -185,16 +193,20 @@ def out_of_target_weekly(minutes: pd.DataFrame) -> go.Figure:
     """Advisor (rows) x week (columns): minutes on out-of-target candidates."""
     grid = minutes.pivot_table(index="advisor", columns="week", values="minutes_out_of_target", aggfunc="sum",
                                fill_value=0)
+    weeks = [fmt_week(w) for w in grid.columns]
     fig = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(dtype=float),
             x=pd.to_datetime(pd.Series(grid.columns)),
             y=list(grid.index),
             colorscale="Reds",
-            hovertemplate="%{y} · %{x|%Y-%m-%d}<br>%{z:.0f}<extra></extra>",
+            customdata=[weeks] * len(grid.index),
+            hovertemplate="%{y} · %{customdata}<br>%{z:,.0f}<extra></extra>",
+            colorbar={"title": t("labour.col_minutes_out_of_target")},
         )
     )
-    fig.update_layout(margin={"t": 20}, height=max(240, 26 * len(grid.index) + 120))
+    fig.update_layout(margin={"t": 20}, height=max(240, 26 * len(grid.index) + 120),
+                      xaxis={"title": t("labour.col_week"), **date_ticks()})
     return fig
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard import cache, frame
 from dashboard.charts import labour as charts
-from dashboard.i18n import fmt_num, fmt_pct, t
+from dashboard.i18n import fmt_hours, fmt_num, fmt_pct, t
 from dashboard.metrics import labour
 
 ctx = frame.context()
@@ -64,9 +64,11 @@ else:
     per_advisor = labour.out_of_target_by_advisor(minutes)
     total = per_advisor["minutes_total"].sum()
     out = per_advisor["minutes_out_of_target"].sum()
-    st.metric(t("labour.minutes_out_of_target_total"), fmt_num(out, 0), fmt_pct(out / total) if total else None,
-              delta_color="off")
+    left, right = st.columns(2)
+    left.metric(t("labour.minutes_out_of_target_total"), fmt_hours(out),
+                help=t("labour.minutes_out_of_target_help", minutes=fmt_num(out, 0)))
+    right.metric(t("labour.col_share_out_of_target"), fmt_pct(out / total) if total else "–")
     st.plotly_chart(charts.out_of_target_by_advisor(per_advisor), key="labour_minutes_advisor")
     st.plotly_chart(charts.out_of_target_weekly(minutes), key="labour_minutes_weekly")
-    st.dataframe(charts.minutes_table(per_advisor), hide_index=True)
+    frame.table(charts.minutes_table(per_advisor))
     frame.download_button(minutes, "advisor_minutes_by_week.csv", key="labour_minutes_csv")
