@@ -19,7 +19,7 @@ def test_yellow_zone_page_on_the_sample(sample_store_path, lang):
     # Heatmap, coverage trend, funnel plot, gap by segment.
     assert len(at.get("plotly_chart")) == 4
     labels = [m.label for m in at.metric]
-    assert labels[:2] == (["イエローゾーン・カバー率", "ルーティング・ギャップ"] if lang == "ja" else ["Yellow-zone coverage", "Routing gap"])
+    assert labels[:2] == (["イエローゾーン・カバー率", "ルーティング・ギャップ"] if lang == "ja" else ["Yellow-zone coverage", "Routing gap (placements)"])
     assert at.metric[1].value.startswith("+")
     assert len(at.dataframe) >= 5  # missed matches, gap drivers, recommendation, segments, advisors
     assert len(at.get("download_button")) == 2  # missed matches and the recommendation

@@ -24,6 +24,12 @@ def _layout(fig: go.Figure, title: str, height: int = 360, legend: bool = False)
     return fig
 
 
+def _signed(x, digits: int = 1) -> str:
+    """'+1.2' / '-0.7', and '0.0' for what rounds to zero (never '-0.0')."""
+    x = round(float(x), digits) + 0.0
+    return f"{x:+.{digits}f}" if x else f"{0:.{digits}f}"
+
+
 def segment_label(segment: str) -> str:
     """'other' / 'unknown' in the reader's language; real segment names as they are."""
     if segment in ("other", "unknown"):
@@ -129,7 +135,7 @@ def gap_by_segment_chart(by_segment: pd.DataFrame, title: str = "") -> go.Figure
     ]
     fig = go.Figure(go.Bar(
         y=labels, x=frame["placements"], orientation="h", marker_color=ACCENT_COLOUR,
-        text=[i18n.fmt_num(p, 1) for p in frame["placements"]], hovertext=hover, hoverinfo="text",
+        text=[i18n.fmt_num(round(p, 1) + 0.0, 1) for p in frame["placements"]], hovertext=hover, hoverinfo="text",
     ))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title=t("yellow_chart.placements_gained"), rangemode="tozero")
@@ -226,7 +232,7 @@ def drivers_table(drivers: pd.DataFrame) -> pd.DataFrame:
         t("yellow_zone.col_meetings_best"): drivers["meetings_best"].astype(int),
         t("yellow_zone.col_change"): [f"{c:+d}" for c in drivers["change"].astype(int)],
         t("yellow_zone.col_shrunk_rate"): [i18n.fmt_pct(x) for x in drivers["rate"]],
-        t("yellow_zone.col_placements_gained"): [f"{x:+.1f}" for x in drivers["placements"]],
+        t("yellow_zone.col_placements_gained"): [_signed(x) for x in drivers["placements"]],
     })
 
 

@@ -37,7 +37,7 @@ cols[0].metric(t("yellow_zone.kpi_coverage"), fmt_pct(cov["coverage"]["rate"]),
                help=t("yellow_zone.kpi_coverage_help", baseline=fmt_pct(cov["baseline"]["rate"])))
 if gap["gap"] is not None:
     g = gap["gap"]
-    cols[1].metric(t("yellow_zone.kpi_gap"), f"+{fmt_num(g['placements'], 1)}",
+    cols[1].metric(t("yellow_zone.kpi_gap"), t("yellow_zone.kpi_gap_value", gap=fmt_num(g["placements"], 1)),
                    help=t("yellow_zone.kpi_gap_help", level=level, low=fmt_num(g["low"], 1), high=fmt_num(g["high"], 1)))
 cols[2].metric(t("yellow_zone.kpi_cells"), fmt_int(int(model["cells"]["is_yellow_zone"].sum())))
 cols[3].metric(t("yellow_zone.kpi_missed"), fmt_int(len(missed)), help=t("yellow_zone.kpi_missed_help"))
