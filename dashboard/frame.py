@@ -237,6 +237,7 @@ def empty_state(ctx: Context) -> bool:
     if not ctx.is_empty:
         return False
     st.info(t("app.empty_store"))
+    st.page_link(str(Path(__file__).resolve().parent / "views" / "data.py"), label=t("app.go_to_data"), icon=":material/upload_file:")
     return True
 
 

@@ -13,7 +13,7 @@ st.title(t("data.title"))
 if ctx.is_session_workspace:
     st.info(t("data.workspace_note", label=st.session_state[frame.WORKSPACE_KEY]["label"]))
 elif ctx.is_empty:
-    st.info(t("app.empty_store"))
+    st.info(t("data.first_run"))
     if st.button(t("app.load_sample"), key="load_sample"):
         try:
             results = demo.load_sample(ctx.con)
