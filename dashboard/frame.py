@@ -242,9 +242,11 @@ def empty_state(ctx: Context) -> bool:
 
 
 def download_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
+    # The CSV is written when the button is clicked, not on every rerun: for a large frame (the
+    # missed matches at a million registrations) writing it took seconds of each rerun.
     st.download_button(
         t("app.download_csv"),
-        data=frame.to_csv(index=False).encode("utf-8-sig"),
+        data=lambda: frame.to_csv(index=False).encode("utf-8-sig"),
         file_name=file_name,
         mime="text/csv",
         key=key,
