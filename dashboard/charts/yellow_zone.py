@@ -92,7 +92,10 @@ def coverage_chart(weekly: pd.DataFrame, baseline: float | None, title: str = ""
         fig.add_hline(y=baseline, line=dict(color=PROVISIONAL_COLOUR, dash="dash"),
                       annotation_text=t("yellow_chart.baseline", rate=i18n.fmt_pct(baseline)), annotation_position="top left")
     fig.update_yaxes(tickformat=".0%", range=[0, 1], title=t("yellow_chart.coverage"))
-    fig.update_xaxes(title=t("yellow_chart.meeting_week"))
+    # Short upright ticks (the Monday's month/day); the hover names the whole week.
+    starts = [pd.Timestamp(w) for w in weekly["week_start"]]
+    fig.update_xaxes(title=t("yellow_chart.meeting_week"), tickvals=labels, tickangle=0,
+                     ticktext=[f"{d.month}/{d.day}" for d in starts])
     return _layout(fig, title, height=340)
 
 
