@@ -1,0 +1,62 @@
+"""AppTest: what the frame does for display across pages (language switch, first run)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from streamlit.testing.v1 import AppTest
+
+from app_helpers import APP, errors, run_page
+from dashboard import store
+
+
+def test_a_language_switch_keeps_every_choice(sample_store_path):
+    """The switch writes the kept values back (so the browser shows them in the new language):
+    the filters, the segmentation and the page's own choices must come out unchanged."""
+    os.environ["ADVISOR_FUNNEL_DB"] = str(sample_store_path)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    team_key = next(s.key for s in at.sidebar.selectbox if s.key and s.key.startswith("team:"))
+    team = at.selectbox(key=team_key)
+    assert team.value == "" and team.format_func(team.value) == "すべて"
+    picked = team.options[1]
+    team.set_value(picked).run()
+    at.selectbox(key="overview_week").select_index(3).run()
+    older = at.selectbox(key="overview_week").value
+    assert isinstance(older, dt.date)
+    at.radio(key="overview_funnel_mode").set_value("share_of_previous").run()
+
+    at.radio(key="lang").set_value("en").run()
+    assert errors(at) == []
+    assert at.selectbox(key=team_key).value == picked
+    assert at.selectbox(key="overview_week").value == older
+    assert at.radio(key="overview_funnel_mode").value == "share_of_previous"
+    assert at.multiselect(key="segmentation").value == ["targets"]
+    assert at.selectbox(key=team_key).format_func("") == "All"
+
+    at.selectbox(key=team_key).set_value("").run()  # back to all teams
+    assert errors(at) == []
+    assert at.selectbox(key=team_key).value == ""
+
+
+def test_overview_kpi_cards_keep_only_the_provisional_note(sample_store_path):
+    at = run_page(sample_store_path, "overview", lang="en")
+    assert errors(at) == []
+    assert any("previous week" in c.value for c in at.caption)
+    drill = at.dataframe[0].value
+    assert "None" not in set(drill.astype(str).to_numpy().ravel())
+
+
+def test_first_run_pages_link_to_the_data_page(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    store.connect(path).close()
+    for page in ("overview", "handoff", "yellow_zone", "my_segments", "form", "labour"):
+        at = run_page(path, page, lang="en")
+        assert errors(at) == []
+        assert at.info and "No data yet" in at.info[0].value, page
+        links = at.get("page_link")
+        assert len(links) == 1 and links[0].proto.label == "Go to the Data page", page
+    at = run_page(path, "data", lang="ja")
+    assert errors(at) == []
+    assert "「データ」ページで" not in at.info[0].value  # the Data page does not send you to itself
