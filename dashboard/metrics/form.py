@@ -277,8 +277,7 @@ def _missing_fields(con, filters, targets, key, in_data, available, unknown_tota
     if in_data:
         values = _run_fields(con, "form/unknown_values", in_data, segmentation=key, **filters.params())
         combos = values[in_data].astype(object)
-        combos = combos.where(combos.notna(), None)
-        grouped = combos.value_counts(dropna=False).reset_index(name="candidates")
+        grouped = combos.where(combos.notna(), None).assign(candidates=values["candidates"].to_numpy())
     else:
         # None of the rules' attributes is in the data: every unknown registration misses them all.
         grouped = pd.DataFrame({"candidates": [unknown_total]})

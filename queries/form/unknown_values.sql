@@ -1,7 +1,8 @@
--- The target-list attributes of candidates whose segment is 'unknown': one row per such candidate,
--- with the typed values of the attributes the target list's rules read (dashboard.metrics.form then
--- finds, rule by rule, which missing ones left each candidate undecided).
--- The validated, quoted attribute columns are spliced in at the /* @select_fields */ marker; the
+-- The target-list attributes of candidates whose segment is 'unknown': one row per distinct
+-- combination of the typed values of the attributes the target list's rules read, with how many
+-- such candidates have it (dashboard.metrics.form then finds, rule by rule, which missing ones left
+-- each combination undecided; counted here, a million registrations cost a few thousand rows).
+-- The validated, quoted attribute columns are spliced in at the /* @select_fields */ markers; the
 -- only text not bound.
 -- Parameters: $segmentation (candidate_segments key of the target list), $start, $end
 -- (registration dates, inclusive; null = open), $as_of (registrations after it are left out),
@@ -27,7 +28,7 @@ unknown as (
     where g.segment = 'unknown'
 )
 
-select c.candidate_id, /* @select_fields */
+select /* @select_fields */, count(*) as candidates
 from candidates as c
 inner join unknown as u on u.candidate_id = c.candidate_id
-order by 1
+group by /* @select_fields */
