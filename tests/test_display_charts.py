@@ -117,3 +117,13 @@ def test_date_axes_speak_the_language(lang):
     en = {stop["dtickrange"][0]: stop["value"] for stop in date_ticks()["tickformatstops"]}
     assert ja["M1"] == "%Y年%-m月" and en["M1"] == "%b %Y"
     assert ja[None] == "%-m/%-d" and en[None] == "%-d %b"
+
+
+def test_short_live_transfer_bars_keep_a_readable_value(lang):
+    lang("en")
+    frame = pd.DataFrame({"group_value": ["A", "B"], "rate": [0.536, 0.003], "low": [0.51, 0.0],
+                          "high": [0.56, 0.01], "live_transfers": [536, 1], "handoffs": [1000, 300]})
+    bars, values = handoff_charts.live_transfer_chart(frame).data
+    assert bars.text is None  # nothing squeezed into a bar a few pixels long
+    assert list(values.text) == ["53.6%", "0.3%"]
+    assert all(x > high for x, high in zip(values.x, frame["high"]))  # past the whisker, not on it

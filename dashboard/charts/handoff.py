@@ -49,18 +49,22 @@ def _rate_bars(labels, frame: pd.DataFrame, k_col: str, n_col: str, title: str, 
     error = dict(type="data", symmetric=False, array=(frame["high"] - values).fillna(0),
                  arrayminus=(values - frame["low"]).fillna(0), color="#555")
     colours = [colour if n > 0 else PROVISIONAL_COLOUR for n in frame[n_col]]
-    # Values sit at the base of each bar, upright, clear of the interval whiskers at the tip.
-    text = dict(text=[i18n.fmt_pct(v) for v in values], textposition="inside", insidetextanchor="start",
-                textangle=0, hovertext=hover, hoverinfo="text", marker_color=colours)
+    common = dict(hovertext=hover, hoverinfo="text", marker_color=colours)
+    shown = [i18n.fmt_pct(v) for v in values]
     if horizontal:
-        bar = go.Bar(y=labels, x=values, orientation="h", error_x=error, **text)
-    else:
-        bar = go.Bar(x=labels, y=values, error_y=error, **text)
-    fig = go.Figure(bar)
-    if horizontal:
-        fig.update_xaxes(tickformat=".0%", rangemode="tozero", title=axis_title)
+        # Many of these bars are short (a few %): each value goes just past its whisker rather
+        # than being squeezed into the bar under it.
+        fig = go.Figure(go.Bar(y=labels, x=values, orientation="h", error_x=error, **common))
+        ends = frame["high"].astype(float).fillna(values).fillna(0)
+        right = max(float(ends.max()), 0.01) * 1.15
+        fig.add_trace(go.Scatter(y=labels, x=ends + right * 0.015, mode="text", text=shown, textposition="middle right",
+                                 hoverinfo="skip", cliponaxis=False))
+        fig.update_xaxes(tickformat=".0%", range=[0, right], title=axis_title)
         fig.update_yaxes(autorange="reversed")
     else:
+        # Values sit at the base of each bar, upright, clear of the interval whiskers at the tip.
+        fig = go.Figure(go.Bar(x=labels, y=values, error_y=error, text=shown, textposition="inside",
+                               insidetextanchor="start", textangle=0, **common))
         fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=axis_title)
     return _layout(fig, title, height=max(300, 40 + 32 * len(labels)) if horizontal else 340)
 
