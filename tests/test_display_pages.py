@@ -60,3 +60,19 @@ def test_first_run_pages_link_to_the_data_page(tmp_path):
     at = run_page(path, "data", lang="ja")
     assert errors(at) == []
     assert "「データ」ページで" not in at.info[0].value  # the Data page does not send you to itself
+
+
+def test_filters_that_match_nothing_say_so_on_every_page(sample_store_path):
+    """A team with a handler from another team: no registration is left. Every page explains
+    instead of failing (the form page raised on the empty field summary's NaN counts)."""
+    os.environ["ADVISOR_FUNNEL_DB"] = str(sample_store_path)
+    for page in ("overview", "handoff", "yellow_zone", "my_segments", "form", "labour"):
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        at.run()
+        keys = {s.key.split(":")[0]: s.key for s in at.sidebar.selectbox if s.key and ":" in s.key}
+        assert "名古屋" in at.selectbox(key=keys["team"]).options and "井上" in at.selectbox(key=keys["handler"]).options
+        at.selectbox(key=keys["team"]).set_value("名古屋").run()
+        at.selectbox(key=keys["handler"]).set_value("井上").run()
+        at.switch_page(f"views/{page}.py").run()
+        assert errors(at) == [], page
+        assert at.info, page

@@ -38,7 +38,7 @@ def reason_text(row) -> str:
         filled=fmt_pct(row.get("meeting_rate_filled")),
         empty=fmt_pct(row.get("meeting_rate_empty")),
         fill=fmt_pct(row.get("fill_rate")),
-        n=f"{int(row.get('meeting_n') or 0):,}",
+        n=f"{0 if _missing(row.get('meeting_n')) else int(row['meeting_n']):,}",  # NaN is truthy: no 'or 0'
     )
 
 

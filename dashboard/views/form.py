@@ -19,6 +19,9 @@ summary = cache.call(ctx, form.field_summary, ctx.filters, ctx.settings, ctx.tar
 if summary.empty:
     st.info(t("form.no_fields"))
     st.stop()
+if not summary["candidates"].fillna(0).any():
+    st.info(t("app.no_rows"))
+    st.stop()
 labels = dict(zip(summary["field"], summary["label"]))
 
 st.subheader(t("form.identifiability_heading"))

@@ -27,6 +27,9 @@ basis = st.radio(
 
 # Response time: headline and distribution.
 summary = cache.call(ctx, handoff.response_time, filters, settings).iloc[0]
+if summary["registrations"] + summary["excluded_registrations"] == 0:
+    st.info(t("app.no_rows"))
+    st.stop()
 suffix = "_business" if basis == "business" else ""
 cols = st.columns(3)
 cols[0].metric(t("handoff.median"), i18n.fmt_minutes(summary[f"median{suffix}_minutes"]))
