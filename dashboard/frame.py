@@ -20,6 +20,7 @@ import streamlit as st
 from dashboard import cache, i18n, segments, store
 from dashboard.filters import Filters, resolve_as_of
 from dashboard.i18n import t
+from dashboard.metrics import form as form_metrics
 from dashboard.metrics import store_info
 from dashboard.paths import DEFAULT_DB, DEFAULT_TARGETS, resolve_db_path, targets_path
 from dashboard.settings import DEFAULT, Settings
@@ -164,7 +165,8 @@ def build_context() -> Context:
             _relabel([f"{name}:{db_key}" for name in ("team", "channel", "handler")] + ["segmentation"])
         options = cache.call(_Key(db_key, version, con), store_info.filter_options)
         filters = _filter_widgets(con, options, db_key, version)
-        segmentation = _segmentation_widget(con, targets, relabelled=changed)
+        labels = cache.call(_Key(db_key, version, con), form_metrics.field_labels)
+        segmentation = _segmentation_widget(con, targets, relabelled=changed, labels=labels)
     ctx = Context(
         con=con, db_key=db_key, version=version, filters=filters, settings=settings, lang=lang,
         targets=targets, segmentation=segmentation, is_empty=empty,
@@ -202,7 +204,17 @@ def _filter_widgets(con, options: dict, db_key: str, version: int) -> Filters:
     return Filters(start=start, end=end, team=team, channel=channel, handler=handler, as_of=as_of)
 
 
-def _segmentation_widget(con, targets: segments.TargetList | None, relabelled: bool = False) -> str | None:
+def _segment_choice(choice: str, labels: dict[str, str], lang: str) -> str:
+    """A segmentation choice as a manager reads it: the export's header for an attribute
+    ('年齢 (age)'), words for the target list and the base columns."""
+    if choice in ("targets", "channel", "form_version"):
+        return t(f"filter.{choice}", lang)
+    label = labels.get(choice)
+    return f"{label} ({choice})" if label and label != choice else choice
+
+
+def _segmentation_widget(con, targets: segments.TargetList | None, relabelled: bool = False,
+                         labels: dict[str, str] | None = None) -> str | None:
     columns = sorted(segments.available_columns(con))
     choices = (["targets"] if targets is not None else []) + columns
     picked = st.sidebar.multiselect(
@@ -211,7 +223,8 @@ def _segmentation_widget(con, targets: segments.TargetList | None, relabelled: b
         # After a language switch the written-back choice stands (see widget_default).
         default=None if relabelled and "segmentation" in st.session_state else choices[:1],
         max_selections=2,
-        format_func=lambda c, lang=i18n.language(): t("filter.targets", lang) if c == "targets" else c,
+        placeholder=t("filter.segmentation_placeholder"),  # Streamlit's own is English
+        format_func=lambda c, lang=i18n.language(): _segment_choice(c, labels or {}, lang),
         key="segmentation",
     )
     attrs = [c for c in picked if c != "targets"]

@@ -76,3 +76,12 @@ def test_filters_that_match_nothing_say_so_on_every_page(sample_store_path):
         at.switch_page(f"views/{page}.py").run()
         assert errors(at) == [], page
         assert at.info, page
+
+
+def test_segmentation_choices_read_as_the_export_names_them(sample_store_path):
+    at = run_page(sample_store_path, "overview", lang="ja")
+    picker = at.multiselect(key="segmentation")
+    assert picker.options[0] == "ターゲットリスト"
+    assert "流入経路" in picker.options and "年齢 (age)" in picker.options
+    assert "channel" not in picker.options and "age" not in picker.options
+    assert picker.proto.placeholder == "ターゲットリストか属性（2つまで）"
