@@ -14,7 +14,8 @@ phase in its own fresh Python process so that each timing starts cold and each p
                 page run time on a Streamlit cache miss and on a cache hit;
 - ``page:*``    one fresh process per page replays that page's recorded calls: cold (fresh process,
                 fresh connection, empty caches) and warm (the same calls again on the warm connection,
-                which is what the Streamlit cache-miss path costs);
+                which is what the Streamlit cache-miss path costs; ``dashboard.memo`` is cleared
+                before each replay, so each is one whole page load), with the time per named query;
 - ``report``    ``report.build`` + JSON, cold and warm;
 - ``metrics``   our headline metric set (meeting rate 14 d, response-time median and p90, live-transfer
                 share, advisor x segment cells), cold and warm;
@@ -54,8 +55,6 @@ TARGETS = {
     "peak_rss_bytes": 2 * 1024**3,
     "pandas_speedup": 10.0,
 }
-TARGET_SIZE = 1_000_000
-EXPORT_ORDER = ("担当者一覧.csv", "求職者一覧.csv", "選考プロセス.csv", "架電ログ.csv")
 WIDE_EXPORT = "求職者一覧.csv"
 _CHILD_FLAG = "--bench-child"
 
