@@ -25,8 +25,7 @@ def sample_paths(sample_dir: Path = SAMPLE_DIR) -> list[tuple[Path, Path | None]
 
 
 def load_sample(con: duckdb.DuckDBPyConnection, sample_dir: Path = SAMPLE_DIR) -> list:
-    """Import every sample file (staff, candidates, events, activities) into ``con``."""
-    results = []
-    for path, profile in sample_paths(sample_dir):
-        results.append(importer.import_file(con, path, profile=profile))
-    return results
+    """Import every sample file (staff, candidates, events, activities) into ``con``, as one batch
+    (``candidate_funnel`` rebuilt once at the end, one new data version)."""
+    pairs = sample_paths(sample_dir)
+    return importer.import_many(con, [p for p, _ in pairs], [prof for _, prof in pairs])

@@ -35,6 +35,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(path.read_text(encoding="utf-8"))
     if not _table_exists(con, "candidate_funnel"):
         sql.execute(con, "build/candidate_funnel")
+    elif derived_stale(con):
+        # A batch import committed files but stopped before its final refresh (the process died).
+        con.execute("begin transaction")
+        try:
+            refresh_derived(con)
+            bump_version(con)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
 
 
 def _one(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None):
@@ -69,6 +79,18 @@ def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
     sql.execute(con, "build/candidate_funnel")
     # Segment memberships are recomputed lazily per segmentation; stale ones are dropped here.
     con.execute("delete from candidate_segments")
+    con.execute("delete from store_meta where key = 'derived_stale'")
+
+
+def mark_derived_stale(con: duckdb.DuckDBPyConnection) -> None:
+    """Record, in the transaction that changed canonical tables without ``refresh_derived``, that
+    derived tables lag behind them (a batch import refreshes once at its end; ``connect`` repairs
+    a store left so by a process that died before that)."""
+    con.execute("insert or replace into store_meta (key, value) values ('derived_stale', '1')")
+
+
+def derived_stale(con: duckdb.DuckDBPyConnection) -> bool:
+    return _one(con, "select count(*) from store_meta where key = 'derived_stale'")[0] > 0
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -286,3 +286,46 @@ def test_a_connection_left_with_a_half_read_result_still_works():
     assert importer.validate(raw, None, con).rejected_by_reason["unknown_candidate"] == 1
     con.execute("select * from range(10)").fetchone()
     assert importer.import_file(con, CORPUS / "events_log_utf16.tsv").rows_accepted == 4
+
+
+def _funnel(con) -> list:
+    return sorted(map(repr, con.execute("select * from candidate_funnel").fetchall()))
+
+
+def test_import_many_rebuilds_derived_tables_once_and_moves_the_version_once(tmp_path):
+    files = [CORPUS / n for n in ("calls_utf8.csv", "events_log_utf16.tsv", "candidates_cp932.csv", "staff_utf8_bom.csv")]
+    one_by_one = store.connect(None)
+    for path in (files[3], files[2], files[1], files[0]):
+        importer.import_file(one_by_one, path)
+    batch = store.connect(None)
+    importer.import_many(batch, files)
+    assert store.data_version(batch) == 1  # one batch, one change for the caches
+    assert not store.derived_stale(batch)
+    assert _funnel(batch) == _funnel(one_by_one) and len(_funnel(batch)) == 7
+    # the same batch again lands nothing: no rebuild, no new version
+    again = importer.import_many(batch, files)
+    assert all(r.already_imported for r in again) and store.data_version(batch) == 1
+
+
+def test_a_refused_file_in_a_batch_leaves_the_funnel_of_the_files_that_landed(tmp_path):
+    first = write(tmp_path, "w1.csv", ["A1,2024/4/1 9:00,web,30,2024/4/1 9:10,鈴木,2024/4/3 10:00,佐藤",
+                                       "A2,2024/4/2 9:00,web,22,,,,"])
+    reference = store.connect(None)
+    importer.import_file(reference, first)
+    con = store.connect(None)
+    with pytest.raises(importer.ImportRefused):
+        importer.import_many(con, [first, CORPUS / "binary_renamed.csv"])
+    assert counts(con)["candidates"] == 2
+    assert _funnel(con) == _funnel(reference) and len(_funnel(con)) == 2
+    assert not store.derived_stale(con) and store.data_version(con) == 1
+
+
+def test_a_batch_cut_short_before_its_rebuild_is_repaired_when_the_store_is_opened(tmp_path):
+    db = tmp_path / "store.duckdb"
+    con = store.connect(db)
+    importer.import_file(con, write(tmp_path, "w1.csv", ["A1,2024/4/1 9:00,web,30,2024/4/1 9:10,鈴木,,"]),
+                         refresh=False)  # as if the process died before the batch's final rebuild
+    assert store.derived_stale(con) and _funnel(con) == [] and store.data_version(con) == 0
+    con.close()
+    con = store.connect(db)
+    assert not store.derived_stale(con) and len(_funnel(con)) == 1 and store.data_version(con) == 1

@@ -6,7 +6,15 @@ column is what) -> ``mapping.validate`` / ``prepare`` (canonical rows and reject
 dropped) -> ``core.import_file`` (one transaction into the store) and ``core.undo``.
 """
 
-from dashboard.importer.core import ImportResult, import_file, import_many, list_imports, read_file, undo
+from dashboard.importer.core import (
+    ImportResult,
+    import_file,
+    import_many,
+    list_imports,
+    read_file,
+    refresh_derived,
+    undo,
+)
 from dashboard.importer.dates import parse_datetimes, parse_numbers, parse_one
 from dashboard.importer.mapping import (
     ImportRefused,
@@ -24,5 +32,5 @@ __all__ = [
     "ImportRefused", "ImportResult", "Preview", "Profile", "ProfileError", "RawTable", "ReadError",
     "StageSpec", "find_personal_columns", "import_file", "import_many", "list_imports",
     "parse_datetimes", "parse_numbers", "parse_one", "prepare", "propose_profile", "read_file",
-    "read_table", "reason_text", "undo", "validate",
+    "read_table", "reason_text", "refresh_derived", "undo", "validate",
 ]
