@@ -3,6 +3,12 @@
 Each file opens with a comment header (what one row is, what each parameter means). Parameters
 are written ``$name`` in the SQL and always bound from a dict, never formatted into the text; the
 set of names is read from the SQL itself so a call with a missing or unknown parameter fails loudly.
+
+A line ``--@include staging/scoped_funnel`` (alone on its line, typically as the body of a CTE) is
+replaced by the text of ``queries/staging/scoped_funnel.sql`` without its header comment, indented
+like the include line (the way a dbt model selects from a staging model). The fragment's parameters
+then belong to the including query: ``Query.text`` and ``Query.params`` are those of the expanded
+text, so the including file's header documents them too.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from dashboard.paths import QUERIES_DIR
 _PARAM = re.compile(r"(?<![\w$])\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 _STRING = re.compile(r"'(?:[^']|'')*'")
+_INCLUDE = re.compile(r"^([ \t]*)--@include\b[ \t]*(\S*)[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -56,14 +63,55 @@ def _header(text: str) -> str:
     return "\n".join(lines)
 
 
-@lru_cache(maxsize=None)
-def load(name: str) -> Query:
-    """Load ``queries/<name>.sql`` (name may include a sub-folder, e.g. ``funnel/stage_funnel``)."""
+def _path(name: str) -> Path:
     path = (QUERIES_DIR / f"{name}.sql").resolve()
     if QUERIES_DIR.resolve() not in path.parents:
         raise ValueError(f"query name escapes the queries folder: {name!r}")
-    text = path.read_text(encoding="utf-8")
-    return Query(name=name, path=path, text=text, header=_header(text), params=named_parameters(text))
+    return path
+
+
+def _without_header(text: str) -> str:
+    lines = text.splitlines()
+    while lines and (lines[0].startswith("--") or not lines[0].strip()):
+        lines.pop(0)
+    return "\n".join(lines).rstrip()
+
+
+def expand_includes(text: str, name: str, _chain: tuple[str, ...] = ()) -> str:
+    """``text`` with every ``--@include <fragment>`` line replaced by the fragment (recursively).
+
+    Raises ValueError naming the query for an include without a name, an unknown fragment or a
+    cycle (a fragment that includes itself, directly or through others)."""
+    chain = _chain or (name,)
+
+    def replace(match: re.Match) -> str:
+        indent, fragment = match.group(1), match.group(2)
+        if not fragment:
+            raise ValueError(f"query {name}: '--@include' without a fragment name")
+        if fragment in chain:
+            raise ValueError(f"query {chain[0]}: include cycle {' -> '.join((*chain, fragment))}")
+        path = _path(fragment)
+        if not path.is_file():
+            raise ValueError(f"query {name}: unknown fragment {fragment!r} (no file queries/{fragment}.sql)")
+        body = expand_includes(_without_header(path.read_text(encoding="utf-8")), fragment, (*chain, fragment))
+        return "\n".join(indent + line if line.strip() else line for line in body.splitlines())
+
+    return _INCLUDE.sub(replace, text)
+
+
+def includes(text: str) -> list[str]:
+    """The fragment names a SQL text includes directly (``--@include`` lines), in order."""
+    return [m.group(2) for m in _INCLUDE.finditer(text)]
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> Query:
+    """Load ``queries/<name>.sql`` (name may include a sub-folder, e.g. ``funnel/stage_funnel``),
+    with its ``--@include`` lines expanded."""
+    path = _path(name)
+    source = path.read_text(encoding="utf-8")
+    text = expand_includes(source, name)
+    return Query(name=name, path=path, text=text, header=_header(source), params=named_parameters(text))
 
 
 def all_queries() -> list[Query]:

@@ -2,15 +2,15 @@
 -- timestamps and the flags every registration-handling figure is made of. No personal data: the
 -- store holds none, and only ids, segment, channel, team and staff ids are selected.
 -- Parameters:
---   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
 --   $segmentation           key in candidate_segments for the segment column (null = no segment)
 --   $contact_window_hours   contact-rate window
 --   $meeting_window_days    meeting-rate window
 --   $uncontacted_hours      alert: no first contact within this many hours
 --   $live_transfer_minutes  handoff lag up to this many minutes is a live transfer
 -- Stage times after as_of are treated as not (yet) happened.
-with funnel as (
-    select * from candidate_funnel
+with scoped as (
+    --@include staging/scoped_funnel
 ),
 
 segments as (
@@ -37,14 +37,7 @@ in_scope as (
         case when f.interview_at <= cast($as_of as timestamp) then f.interview_at end as interview_at,
         case when f.offer_at <= cast($as_of as timestamp) then f.offer_at end as offer_at,
         case when f.placed_at <= cast($as_of as timestamp) then f.placed_at end as placed_at
-    from funnel as f
-    where f.registered_at <= cast($as_of as timestamp)
-      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-      and (cast($team as varchar) is null or f.team = cast($team as varchar))
-      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+    from scoped as f
 ),
 
 timed as (

@@ -1,25 +1,13 @@
 -- First-contact split by role: one row per (cohort week, role of whoever made the first contact).
 -- Shows the division of labour (handler vs advisor) and the meeting rate that follows each.
 -- Parameters:
---   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
 --   $contact_window_days   first contacts counted when within this many days of registration
 --   $meeting_window_days   meetings counted when held within this many days of registration
 -- role: the staff list's role (handler | advisor | both), 'unknown' when the contact's author is
 -- not in the staff list. is_mature refers to the longer of the two windows.
-with funnel as (
-    select * from candidate_funnel
-),
-
-in_scope as (
-    select f.*
-    from funnel as f
-    where f.registered_at <= cast($as_of as timestamp)
-      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-      and (cast($team as varchar) is null or f.team = cast($team as varchar))
-      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+with in_scope as (
+    --@include staging/scoped_funnel
 ),
 
 contacted as (

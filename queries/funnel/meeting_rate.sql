@@ -1,24 +1,12 @@
 -- Meeting rate (面談実施率): one row per (cohort week, group value). Python adds up the mature weeks
 -- for the headline and keeps the rest as provisional.
 -- Parameters:
---   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
 --   $window_days   a registration counts when its first meeting was held within this many days
 --   $group_by      optional breakdown: 'team' | 'channel' | 'handler' | 'advisor' | null (no breakdown)
 -- is_mature: every member of the cohort had the whole window before as_of.
-with funnel as (
-    select * from candidate_funnel
-),
-
-in_scope as (
-    select f.*
-    from funnel as f
-    where f.registered_at <= cast($as_of as timestamp)
-      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-      and (cast($team as varchar) is null or f.team = cast($team as varchar))
-      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+with in_scope as (
+    --@include staging/scoped_funnel
 ),
 
 flagged as (

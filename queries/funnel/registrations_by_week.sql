@@ -7,20 +7,10 @@
 --   $advisor       staff id of the meeting advisor; null = all
 --   $as_of         the data's "now": later registrations are ignored
 -- is_complete: the whole week lies before as_of (a week still running is shown as provisional).
-with funnel as (
-    select * from candidate_funnel
-),
-
-in_scope as (
-    select f.candidate_id, f.cohort_week
-    from funnel as f
-    where f.registered_at <= cast($as_of as timestamp)
-      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-      and (cast($team as varchar) is null or f.team = cast($team as varchar))
-      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+-- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
+-- fragment staging/scoped_funnel (candidate_funnel rows in scope).
+with in_scope as (
+    --@include staging/scoped_funnel
 ),
 
 by_week as (

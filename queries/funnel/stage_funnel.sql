@@ -4,7 +4,7 @@
 -- (cohort week start + 7 days + window <= as_of), so a long window (placement) does not hide the
 -- short ones, and no stage mixes in cohorts that have not had their chance yet.
 -- Parameters:
---   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
 --   $contact_window_days     window of first_contact
 --   $meeting_window_days     window of meeting_booked and meeting_held
 --   $placement_window_days   window of recommended, interview, offer, placed
@@ -13,24 +13,12 @@
 -- candidates_from_previous = reached both (the numerator of share of previous);
 -- excluded_registrations / excluded_cohorts = left out as immature; has_data = the store holds any
 -- event of this stage (an export may carry only some stages).
-with funnel as (
-    select * from candidate_funnel
-),
-
-present_stages as (
+with present_stages as (
     select distinct stage from events
 ),
 
 in_scope as (
-    select f.*
-    from funnel as f
-    where f.registered_at <= cast($as_of as timestamp)
-      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-      and (cast($team as varchar) is null or f.team = cast($team as varchar))
-      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+    --@include staging/scoped_funnel
 ),
 
 all_stages as (
