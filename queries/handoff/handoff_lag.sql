@@ -4,26 +4,14 @@
 -- One row per (cohort week, group value, maturity); with $by_week false the weeks fold into one row
 -- per (group value, maturity) so the headline median runs over mature cohorts only.
 -- Parameters:
---   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
 --   $meeting_window_days     meetings counted when held within this many days of registration
 --   $live_transfer_minutes   live-transfer threshold
 --   $by_week                 true: one row per cohort week; false: weeks folded (cohort_week is null)
 --   $group_by                optional breakdown: 'team' | 'channel' | 'handler' | 'advisor' | null
 -- is_mature: cohort week start + 7 days + meeting window <= as_of.
-with funnel as (
-    select * from candidate_funnel
-),
-
-in_scope as (
-    select f.*
-    from funnel as f
-    where f.registered_at <= cast($as_of as timestamp)
-      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-      and (cast($team as varchar) is null or f.team = cast($team as varchar))
-      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+with in_scope as (
+    --@include staging/scoped_funnel
 ),
 
 handoffs as (

@@ -3,29 +3,17 @@
 -- business minutes) of the registrations contacted within the response window in cohorts mature
 -- for that window. Shows what night and weekend registrations wait.
 -- Parameters:
---   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
 --   $window_days   the response window
 --   $calendar      business-hours calendar key in business_days
-with funnel as (
-    select * from candidate_funnel
-),
-
-calendar as (
+with calendar as (
     select day, is_open, open_minute, close_minute, cum_minutes_before
     from business_days
     where calendar = cast($calendar as varchar)
 ),
 
 in_scope as (
-    select f.*
-    from funnel as f
-    where f.registered_at <= cast($as_of as timestamp)
-      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-      and (cast($team as varchar) is null or f.team = cast($team as varchar))
-      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+    --@include staging/scoped_funnel
 ),
 
 responses as (

@@ -4,22 +4,10 @@
 -- 4 four days or more (calendar days between booking and meeting). Python names them.
 -- Only bookings whose meeting date has passed by as_of are counted (the rest cannot have shown up yet).
 -- Parameters:
---   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
 --   $same_call_minutes   a meeting scheduled this soon after booking was booked on the same call
-with funnel as (
-    select * from candidate_funnel
-),
-
-in_scope as (
-    select f.*
-    from funnel as f
-    where f.registered_at <= cast($as_of as timestamp)
-      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-      and (cast($team as varchar) is null or f.team = cast($team as varchar))
-      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+with in_scope as (
+    --@include staging/scoped_funnel
 ),
 
 bookings as (

@@ -4,24 +4,12 @@
 -- not counted as failures, so a cohort half-way through its window does not drag the curve down.
 -- Python multiplies out the product-limit estimate on this small frame.
 -- Parameters:
---   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
 --   $max_days    the curve's span: meetings later than this are censored at $max_days
 --   $group_by    optional breakdown: 'team' | 'channel' | 'handler' | 'advisor' | null
 -- day = whole days from registration (0 = within the first 24 hours).
-with funnel as (
-    select * from candidate_funnel
-),
-
-in_scope as (
-    select f.*
-    from funnel as f
-    where f.registered_at <= cast($as_of as timestamp)
-      and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-      and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-      and (cast($team as varchar) is null or f.team = cast($team as varchar))
-      and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-      and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-      and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+with in_scope as (
+    --@include staging/scoped_funnel
 ),
 
 durations as (
