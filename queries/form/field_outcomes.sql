@@ -12,21 +12,20 @@
 -- Parameters: $start, $end (registration dates, inclusive; null = open), $as_of, $team, $channel,
 -- $handler, $advisor (null = all), $meeting_window_days, $placement_window_days, $numeric_fields
 -- (varchar list: the fields binned by quantile), $top_k (categories kept per field).
-with scoped as (
+-- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
+-- fragment staging/scoped_funnel (candidate_funnel rows in scope).
+with in_scope as (
+    --@include staging/scoped_funnel
+),
+
+scoped as (
     select
         f.candidate_id,
         f.registered_at,
         f.cohort_week,
         case when f.meeting_held_at <= cast($as_of as timestamp) then f.meeting_held_at end as meeting_held_at,
         case when f.placed_at <= cast($as_of as timestamp) then f.placed_at end as placed_at
-    from candidate_funnel as f
-    where (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-        and f.registered_at <= cast($as_of as timestamp)
-        and (cast($team as varchar) is null or f.team = cast($team as varchar))
-        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-        and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+    from in_scope as f
 ),
 
 outcomes as (

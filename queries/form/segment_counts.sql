@@ -3,16 +3,10 @@
 -- Parameters: $segmentation (candidate_segments key of the target list), $start, $end
 -- (registration dates, inclusive; null = open), $as_of (registrations after it are left out),
 -- $team, $channel, $handler, $advisor (null = all).
+-- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
+-- fragment staging/scoped_funnel (candidate_funnel rows in scope).
 with scoped as (
-    select f.candidate_id
-    from candidate_funnel as f
-    where (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-        and (cast($as_of as timestamp) is null or f.registered_at <= cast($as_of as timestamp))
-        and (cast($team as varchar) is null or f.team = cast($team as varchar))
-        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-        and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+    --@include staging/scoped_funnel
 ),
 
 segmented as (

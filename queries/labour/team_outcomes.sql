@@ -7,22 +7,21 @@
 -- within $live_transfer_minutes of the first contact.
 -- Parameters: $start, $end (registration dates, inclusive; null = open), $as_of, $team, $channel,
 -- $handler, $advisor (null = all), $meeting_window_days, $live_transfer_minutes.
-with scoped as (
+-- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
+-- fragment staging/scoped_funnel (candidate_funnel rows in scope).
+with in_scope as (
+    --@include staging/scoped_funnel
+),
+
+scoped as (
     select
         f.team,
         f.registered_at,
         f.cohort_week,
         case when f.first_contact_at <= cast($as_of as timestamp) then f.first_contact_at end as first_contact_at,
         case when f.meeting_held_at <= cast($as_of as timestamp) then f.meeting_held_at end as meeting_held_at
-    from candidate_funnel as f
-    where (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-        and f.registered_at <= cast($as_of as timestamp)
-        and f.team is not null
-        and (cast($team as varchar) is null or f.team = cast($team as varchar))
-        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-        and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+    from in_scope as f
+    where f.team is not null
 ),
 
 flagged as (
