@@ -11,26 +11,16 @@
 --   $as_of                 the moment the data describes
 --   $start, $end           registration dates, inclusive (null: open)
 --   $team, $channel, $handler, $advisor   scope (null: all); advisor = the meeting advisor
-with funnel as (
-    select * from candidate_funnel
-),
-
-memberships as (
+-- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
+-- fragment staging/scoped_funnel (candidate_funnel rows in scope).
+with memberships as (
     select candidate_id, segment
     from candidate_segments
     where segmentation = cast($segmentation as varchar)
 ),
 
 scoped as (
-    select f.*
-    from funnel as f
-    where f.registered_at <= cast($as_of as timestamp)
-        and (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-        and (cast($team as varchar) is null or f.team = cast($team as varchar))
-        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-        and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+    --@include staging/scoped_funnel
 ),
 
 high_yield as (
