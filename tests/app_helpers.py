@@ -26,3 +26,19 @@ def errors(at: AppTest) -> list[str]:
     found = [str(e.value) for e in at.exception]
     found += [str(e.value) for e in at.error]
     return found
+
+
+def chart_traces(chart) -> list[dict]:
+    """The traces of an AppTest plotly_chart element, with Plotly's typed arrays decoded."""
+    import base64
+    import json
+
+    import numpy as np
+
+    def decode(value):
+        if isinstance(value, dict) and "bdata" in value and "dtype" in value:
+            return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+        return value
+
+    spec = json.loads(chart.proto.spec)
+    return [{k: decode(v) for k, v in trace.items()} for trace in spec["data"]]

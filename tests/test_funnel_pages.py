@@ -62,3 +62,41 @@ def test_overview_on_an_empty_store(empty_store, lang):
     at = run_page(empty_store, "overview", lang=lang)
     assert errors(at) == []
     assert at.info, "the empty store explains what to do"
+
+
+def test_overview_funnel_can_show_cohorts_mature_down_to_placement(populated_store):
+    import math
+
+    from app_helpers import chart_traces
+
+    at = run_page(populated_store, "overview", lang="en")
+    recent = chart_traces(at.get("plotly_chart")[0])
+    at.radio(key="overview_funnel_cohorts").set_value("full").run()
+    assert errors(at) == []
+    full = chart_traces(at.get("plotly_chart")[0])
+
+    def placed_bar(traces):
+        for trace in traces:
+            for label, value in zip(trace.get("y") or [], trace.get("x") or []):
+                if label == "Placed" and value is not None and not math.isnan(value):
+                    return value
+        return None
+
+    # the latest 12 weeks are too young for the 120-day placement window: no placement bar...
+    assert not placed_bar(recent)
+    # ...cohorts old enough for it show placements
+    assert placed_bar(full) and placed_bar(full) > 0
+    assert any("placement window has ended" in c.value for c in at.caption)
+
+
+def test_last_mature_week_is_the_latest_monday_whose_window_has_ended():
+    import datetime as dt
+
+    from dashboard.metrics.funnel import last_mature_week
+
+    as_of = dt.datetime(2024, 6, 30, 12, 0)  # a Sunday
+    monday = last_mature_week(as_of, 14)
+    assert monday.weekday() == 0
+    assert monday + dt.timedelta(days=7 + 14) <= as_of.date()
+    assert monday + dt.timedelta(days=7 + 7 + 14) > as_of.date()  # the next week is not yet mature
+    assert monday == dt.date(2024, 6, 3)

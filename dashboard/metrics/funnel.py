@@ -70,6 +70,29 @@ def week_filters(filters: Filters, monday: dt.date, weeks: int = 1) -> Filters:
     return filters.with_(start=first, end=monday + dt.timedelta(days=6))
 
 
+FUNNEL_COHORTS = ("recent", "full")
+
+
+def last_mature_week(as_of: dt.datetime, window_days: float) -> dt.date:
+    """The Monday of the latest cohort week mature for a window: week start + 7 days + window <= as_of."""
+    latest_start = (as_of - dt.timedelta(days=7 + window_days)).date()
+    return latest_start - dt.timedelta(days=latest_start.weekday())
+
+
+def funnel_scope(filters: Filters, settings: Settings, week: dt.date, cohorts: str) -> Filters:
+    """The registration weeks the overview funnel counts.
+
+    ``recent``: the trend window ending with the picked week (the lower stages are still immature
+    there, so they show no bar). ``full``: the same number of weeks ending with the latest cohort
+    whose placement window has ended, so every stage down to placement is counted.
+    """
+    if cohorts not in FUNNEL_COHORTS:
+        raise ValueError(f"cohorts must be one of {FUNNEL_COHORTS}, got {cohorts!r}")
+    if cohorts == "full" and filters.as_of is not None:
+        week = min(week, last_mature_week(filters.as_of, settings.placement_window_days))
+    return week_filters(filters, week, settings.trend_weeks)
+
+
 def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     for col in columns:
         if col in frame:

@@ -43,11 +43,19 @@ for col, card in zip(st.columns(len(funnel.KPI_KEYS)), funnel.kpi_cards(weekly, 
                delta_color=shown["delta_color"], delta_description=badge)
 st.caption(t("overview.kpis_caption"))
 
-# Funnel over the trend window, each stage on the cohorts mature for its window.
+# Funnel over the trend window, each stage on the cohorts mature for its window; "full" moves the
+# window back to cohorts old enough for placement, so the lower funnel is not always empty.
 st.subheader(t("overview.funnel", weeks=settings.trend_weeks))
-stages = cache.call(ctx, funnel.stage_funnel, trend_scope, settings)
-mode = st.radio(t("overview.funnel_mode"), funnel_charts.FUNNEL_MODES, horizontal=True,
-                format_func=lambda m, lang=ctx.lang: t(f"funnel_mode.{m}", lang), key="overview_funnel_mode")
+frame.follow_language(ctx, "overview_funnel_cohorts")
+left, right = st.columns(2)
+mode = left.radio(t("overview.funnel_mode"), funnel_charts.FUNNEL_MODES, horizontal=True,
+                  format_func=lambda m, lang=ctx.lang: t(f"funnel_mode.{m}", lang), key="overview_funnel_mode")
+cohorts = right.radio(t("overview.funnel_cohorts"), funnel.FUNNEL_COHORTS, horizontal=True,
+                      format_func=lambda c, lang=ctx.lang: t(f"funnel_cohorts.{c}", lang), key="overview_funnel_cohorts")
+funnel_scope = funnel.funnel_scope(ctx.filters, settings, week, cohorts)
+stages = cache.call(ctx, funnel.stage_funnel, funnel_scope, settings)
+if cohorts == "full":
+    st.caption(t("overview.funnel_full_caption", first=i18n.fmt_date(funnel_scope.start), last=i18n.fmt_date(funnel_scope.end)))
 st.plotly_chart(funnel_charts.funnel_chart(stages, mode), key="overview_funnel_chart")
 st.caption(t("overview.funnel_caption", contact=f"{settings.response_window_days:g}",
              meeting=f"{settings.meeting_window_days:g}", placement=f"{settings.placement_window_days:g}",
@@ -94,8 +102,9 @@ figure = st.selectbox(
         t("drill.stage", lang, stage=t(f"stage.{f[6:]}", lang)) if f.startswith("stage:") else t(f"drill.{f}", lang)
     ),
 )
-scope = trend_scope if figure.startswith("stage:") else week_scope
-st.caption(t("overview.drill_scope_trend", weeks=settings.trend_weeks) if figure.startswith("stage:")
+scope = funnel_scope if figure.startswith("stage:") else week_scope
+st.caption(t("overview.drill_scope_trend", weeks=settings.trend_weeks, first=i18n.fmt_date(funnel_scope.start),
+             last=i18n.fmt_date(funnel_scope.end)) if figure.startswith("stage:")
            else t("overview.drill_scope_week", week=week_label))
 behind = cache.call(ctx, funnel.candidates_behind, scope, settings, ctx.segmentation, figure)
 st.caption(t("overview.drill_count", n=i18n.fmt_int(len(behind))))
