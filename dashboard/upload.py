@@ -700,7 +700,7 @@ def render_upload(ctx) -> None:
             # Events and calls are checked against the store on show unless their candidates come
             # in the same batch (then the import, in dependency order, checks them).
             con = None if has_candidates and up.kind in ("events", "activities") else ctx.con
-            profile = _render_file(up, con)
+            profile = _render_file(up, con, ctx)
         if profile is not None:
             ready.append((up, profile))
     if not ready:
@@ -786,9 +786,11 @@ def _render_outcomes(ctx) -> None:
         st.rerun()
 
 
-def _render_file(up: Upload, con) -> Profile | None:
+def _render_file(up: Upload, con, ctx) -> Profile | None:
     """One uploaded file: what was detected, the controls, the mapping editor and the live
     validation. Returns the profile to import with, or None when the file cannot be imported."""
+    from dashboard import frame
+
     st = _st()
     # Widgets' labels bind the language: AppTest formats values outside the script thread.
     lang = i18n.language()
@@ -799,6 +801,9 @@ def _render_file(up: Upload, con) -> Profile | None:
     raw = up.raw
     st.caption(_detected(up))
     profiles = saved_profiles()
+    enc_key, kind_key, prof_key = f"enc:{up.file_id}", f"kind:{up.file_id}:{up.version}", f"prof:{up.file_id}:{up.version}"
+    # After a language switch the pickers show their kept choice in the new language.
+    frame.follow_language(ctx, enc_key, kind_key, prof_key)
     c1, c2, c3 = st.columns(3)
     if raw.sheet_names:
         if len(raw.sheet_names) > 1:
@@ -808,25 +813,27 @@ def _render_file(up: Upload, con) -> Profile | None:
                 reread(up, up.encoding, sheet, profiles)
                 st.rerun()
     else:
-        enc = c1.selectbox(t("upload.encoding"), ENCODINGS, index=ENCODINGS.index(up.encoding),
+        enc = c1.selectbox(t("upload.encoding"), ENCODINGS,
+                           index=frame.widget_default(ctx, enc_key, ENCODINGS.index(up.encoding)),
                            format_func=lambda e, lang=lang: t("upload.encoding_auto", lang) if e == "auto" else e,
-                           key=f"enc:{up.file_id}")
+                           key=enc_key)
         if enc != up.encoding:
             reread(up, enc, up.sheet, profiles)
             st.rerun()
     if up.error:
         st.error(up.error)
         return None
-    kind = c2.selectbox(t("upload.kind"), al.KINDS, index=al.KINDS.index(up.kind),
-                        format_func=lambda k, lang=lang: t(f"import_kind.{k}", lang), key=f"kind:{up.file_id}:{up.version}")
+    kind = c2.selectbox(t("upload.kind"), al.KINDS, index=frame.widget_default(ctx, kind_key, al.KINDS.index(up.kind)),
+                        format_func=lambda k, lang=lang: t(f"import_kind.{k}", lang), key=kind_key)
     if kind != up.kind:
         change_kind(up, kind)
         st.rerun()
     names = [p.name for p in profiles]
     current = up.recognised if up.recognised in names else ""
-    chosen = c3.selectbox(t("upload.profile"), ["", *names], index=([""] + names).index(current),
+    chosen = c3.selectbox(t("upload.profile"), ["", *names],
+                          index=frame.widget_default(ctx, prof_key, ([""] + names).index(current)),
                           format_func=lambda n, lang=lang: n or t("upload.profile_proposed", lang),
-                          key=f"prof:{up.file_id}:{up.version}")
+                          key=prof_key)
     if chosen != current:
         if chosen:
             set_base(up, next(p for p in profiles if p.name == chosen), recognised=True)

@@ -377,3 +377,29 @@ def test_an_event_log_status_value_mapped_in_the_browser_is_imported(env):
                            "and occurred_at = timestamp '2024-05-21'").fetchall() == [(1,)]
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("first, then", [("en", "ja"), ("ja", "en")])
+def test_the_file_pickers_follow_the_language_switch_and_keep_their_choice(env, first, then):
+    """Streamlit shows a kept choice in its old label unless the value is sent again: on the run
+    after the switch each translated picker must send its value (and keep it)."""
+    _, db = env
+    at = upload(data_page(db, lang=first), corpus("candidates_cp932.csv"))
+    def pickers():
+        return {p: next(s.key for s in at.selectbox if s.key and s.key.startswith(f"{p}:")) for p in ("enc", "kind", "prof")}
+
+    at.selectbox(key=pickers()["enc"]).set_value("cp932").run()  # a choice away from the default
+    pickers = pickers()  # the kind and profile pickers start again after a re-read
+    kept = {p: at.selectbox(key=k).value for p, k in pickers.items()}
+    assert kept["enc"] == "cp932" and kept["kind"] == "candidates"
+    assert not any(at.selectbox(key=k).proto.set_value for k in pickers.values())
+    at.radio(key="lang").set_value(then).run()
+    assert errors(at) == []
+    for p, k in pickers.items():
+        picker = at.selectbox(key=k)
+        assert picker.proto.set_value, p  # sent again, so the browser relabels it
+        assert picker.value == kept[p], p
+    kind = at.selectbox(key=pickers["kind"])
+    assert kind.format_func(kind.value) == {"ja": "求職者", "en": "candidates"}[then]
+    assert at.selectbox(key=pickers["prof"]).format_func("") == {
+        "ja": "（見出しから自動提案）", "en": "(proposed from the headers)"}[then]
