@@ -259,29 +259,18 @@ def coverage(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Setting
 
 # --- missed matches ------------------------------------------------------------------------
 
-def missed_matches(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, segmentation: str | None) -> pd.DataFrame:
-    """High-yield candidates who met an advisor outside the top tier, or nobody (window passed).
-
-    One row per candidate (columns ``MISSED_COLUMNS``); ``expected_loss`` is the yellow-zone
-    advisors' mean shrunk rate in that segment minus the shrunk rate of the cell that held the
-    meeting (placements per meeting, empty for candidates without a meeting). The list is cut to
-    the advisor scope in SQL.
-    """
-    if filters.as_of is None or segmentation is None:
-        return pd.DataFrame(columns=MISSED_COLUMNS)
-    model = placement_model(con, _team_scope(filters), settings, segmentation)
+def _missed_params(model: dict, filters: Filters, settings: Settings, segmentation: str) -> dict | None:
+    """The bound parameters of the missed-match queries, or None when the tiers leave none to miss."""
     top_seg, top_adv = high_yield_segments(model), high_converting_advisors(model)
     if not top_seg or not top_adv:
-        return pd.DataFrame(columns=MISSED_COLUMNS)
-    rows = sql.run(
-        con,
-        "yellow_zone/missed_matches",
-        segmentation=segmentation,
-        high_yield_segments=top_seg,
-        high_advisors=top_adv,
-        meeting_window_days=settings.meeting_window_days,
-        **filters.params(),
-    )
+        return None
+    return dict(segmentation=segmentation, high_yield_segments=top_seg, high_advisors=top_adv,
+                meeting_window_days=settings.meeting_window_days, **filters.params())
+
+
+def _with_expected_loss(rows: pd.DataFrame, model: dict) -> pd.DataFrame:
+    """Adds advisor_name, advisor_tier, rate_assigned, rate_yellow_zone and expected_loss to rows
+    with an ``advisor`` and a ``segment`` column (one missed match or a count of them)."""
     cells = model["cells"].set_index(["advisor", "segment"])
     yellow = model["cells"][model["cells"]["is_yellow_zone"]].groupby("segment")["shrunk_rate"].mean()
     adv = model["advisors"].set_index("advisor")
@@ -293,7 +282,58 @@ def missed_matches(con: duckdb.DuckDBPyConnection, filters: Filters, settings: S
     rows["rate_assigned"] = cells["shrunk_rate"].reindex(keys).to_numpy(dtype=float)
     rows["rate_yellow_zone"] = rows["segment"].map(yellow)
     rows["expected_loss"] = rows["rate_yellow_zone"] - rows["rate_assigned"]
-    return rows[MISSED_COLUMNS]
+    return rows
+
+
+def missed_matches(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, segmentation: str | None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """High-yield candidates who met an advisor outside the top tier, or nobody (window passed).
+
+    One row per candidate (columns ``MISSED_COLUMNS``), newest registration first, at most ``limit``
+    rows (None: all of them, e.g. for the CSV download; the counts are ``missed_overview``'s).
+    ``expected_loss`` is the yellow-zone advisors' mean shrunk rate in that segment minus the shrunk
+    rate of the cell that held the meeting (placements per meeting, empty for candidates without a
+    meeting). The list is cut to the advisor scope in SQL.
+    """
+    if filters.as_of is None or segmentation is None:
+        return pd.DataFrame(columns=MISSED_COLUMNS)
+    model = placement_model(con, _team_scope(filters), settings, segmentation)
+    params = _missed_params(model, filters, settings, segmentation)
+    if params is None:
+        return pd.DataFrame(columns=MISSED_COLUMNS)
+    rows = sql.run(con, "yellow_zone/missed_matches", limit=limit, **params)
+    return _with_expected_loss(rows, model)[MISSED_COLUMNS]
+
+
+def missed_overview(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, segmentation: str | None, limit: int
+) -> dict:
+    """The missed matches counted in SQL, with the first ``limit`` of the list.
+
+    ``summary``: as ``missed_summary`` of the whole list ({total, with_other_advisor,
+    without_meeting, expected_placements_lost}); ``items``: ``missed_matches(..., limit=limit)``.
+    At a million registrations the whole list is a quarter of a million rows; only the download
+    needs it (``missed_matches`` without a limit).
+    """
+    empty = {"summary": missed_summary(pd.DataFrame(columns=MISSED_COLUMNS)),
+             "items": pd.DataFrame(columns=MISSED_COLUMNS)}
+    if filters.as_of is None or segmentation is None:
+        return empty
+    model = placement_model(con, _team_scope(filters), settings, segmentation)
+    params = _missed_params(model, filters, settings, segmentation)
+    if params is None:
+        return empty
+    counts = _with_expected_loss(sql.run(con, "yellow_zone/missed_counts", **params), model)
+    per_kind = counts.groupby("kind")["candidates"].sum()
+    summary = {
+        "total": int(counts["candidates"].sum()),
+        "with_other_advisor": int(per_kind.get("other_advisor", 0)),
+        "without_meeting": int(per_kind.get("no_meeting", 0)),
+        "expected_placements_lost": float((counts["candidates"] * counts["expected_loss"].fillna(0)).sum()),
+    }
+    return {"summary": summary, "items": missed_matches(con, filters, settings, segmentation, limit=limit)}
 
 
 def missed_summary(missed: pd.DataFrame) -> dict:
@@ -536,10 +576,10 @@ def report_section(con: duckdb.DuckDBPyConnection, rc) -> dict:
         segmentation = _report_segmentation(con, rc)
     model = placement_model(con, filters, settings, segmentation)
     cov = coverage(con, filters, settings, segmentation)
-    missed = missed_matches(con, filters, settings, segmentation)
+    limit = settings.missed_matches_report_limit
+    missed = missed_overview(con, filters, settings, segmentation, limit)
     gap = routing_gap(con, filters, settings, segmentation) if segmentation else {"gap": None, "by_segment": pd.DataFrame()}
     rec = recommendation(con, filters, settings, segmentation)
-    limit = settings.missed_matches_report_limit
     team_model = placement_model(con, _team_scope(filters), settings, segmentation)
 
     seg_rows = [
@@ -581,7 +621,7 @@ def report_section(con: duckdb.DuckDBPyConnection, rc) -> dict:
         }
         for r in model["cells"].itertuples()
     ]
-    items = missed.head(limit)
+    items = missed["items"]
     return {
         "segments": seg_rows,
         "advisors": adv_rows,
@@ -595,7 +635,7 @@ def report_section(con: duckdb.DuckDBPyConnection, rc) -> dict:
         },
         "yellow_zone_coverage": cov["coverage"],
         "missed_matches": {
-            **missed_summary(missed),
+            **missed["summary"],
             "items": [
                 {
                     "candidate_id": r.candidate_id,
@@ -608,7 +648,7 @@ def report_section(con: duckdb.DuckDBPyConnection, rc) -> dict:
                 }
                 for r in items.itertuples()
             ],
-            "truncated": bool(len(missed) > limit),
+            "truncated": bool(missed["summary"]["total"] > limit),
         },
         "routing_gap": gap["gap"],
         "routing_recommendation": rec["summary"],

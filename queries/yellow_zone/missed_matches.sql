@@ -1,66 +1,18 @@
--- Missed matches: one row per candidate in a high-yield segment who either had their meeting with
--- an advisor outside the high-converting tier (kind 'other_advisor') or had no meeting at all
--- although the meeting window has passed (kind 'no_meeting'; younger registrants are still open
--- and belong to the routing recommendation instead).
--- days_from_registration: registration to meeting, or to $as_of for those without one.
+-- Missed matches, the list: one row per missed match (see staging/missed_matches for who counts),
+-- newest registration first, at most $limit rows (null: all, for the CSV download). The page and
+-- the report show a few; their counts come from yellow_zone/missed_counts, so a million
+-- registrations do not send a quarter of a million rows to Python to be counted.
 -- Parameters:
---   $segmentation          key of the segmentation in candidate_segments
---   $high_yield_segments   list of segment names (the high-yield tier)
---   $high_advisors         list of advisor ids (the high-converting tier)
---   $meeting_window_days   days a registrant has to get a meeting (settings.meeting_window_days)
---   $as_of                 the moment the data describes
---   $start, $end           registration dates, inclusive (null: open)
---   $team, $channel, $handler, $advisor   scope (null: all); advisor = the meeting advisor
--- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
--- fragment staging/scoped_funnel (candidate_funnel rows in scope).
-with memberships as (
-    select candidate_id, segment
-    from candidate_segments
-    where segmentation = cast($segmentation as varchar)
-),
-
-scoped as (
-    --@include staging/scoped_funnel
-),
-
-high_yield as (
-    select f.*, m.segment
-    from scoped as f
-    inner join memberships as m on m.candidate_id = f.candidate_id
-    where list_contains(cast($high_yield_segments as varchar[]), m.segment)
-),
-
-classified as (
-    select
-        *,
-        case
-            when meeting_held_at is not null and meeting_held_at <= cast($as_of as timestamp)
-                then case
-                    when list_contains(cast($high_advisors as varchar[]), meeting_advisor_id) then null
-                    else 'other_advisor'
-                end
-            when epoch(cast($as_of as timestamp)) - epoch(registered_at)
-                >= cast($meeting_window_days as double) * 86400
-                then 'no_meeting'
-        end as kind
-    from high_yield
+--   $segmentation, $high_yield_segments, $high_advisors, $meeting_window_days: the yellow-zone tiers
+--   and window (staging/missed_matches)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of: the shared filters
+--   (staging/scoped_funnel, through staging/missed_matches); advisor = the meeting advisor
+--   $limit                 most rows returned (null: no limit)
+with missed as (
+    --@include staging/missed_matches
 )
 
-select
-    candidate_id,
-    segment,
-    kind,
-    case when kind = 'other_advisor' then meeting_advisor_id end as advisor,
-    team,
-    channel,
-    registered_at,
-    first_contact_at,
-    first_contact_by,
-    case when kind = 'other_advisor' then meeting_held_at end as meeting_held_at,
-    (
-        epoch(case when kind = 'other_advisor' then meeting_held_at else cast($as_of as timestamp) end)
-        - epoch(registered_at)
-    ) / 86400.0 as days_from_registration
-from classified
-where kind is not null
+select *
+from missed
 order by registered_at desc, candidate_id
+limit cast($limit as bigint)
