@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -254,12 +255,14 @@ def empty_state(ctx: Context) -> bool:
     return True
 
 
-def download_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
+def download_button(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, key: str) -> None:
     # The CSV is written when the button is clicked, not on every rerun: for a large frame (the
-    # missed matches at a million registrations) writing it took seconds of each rerun.
+    # missed matches at a million registrations) writing it took seconds of each rerun. ``frame``
+    # may be a function giving the frame, so a list too long to fetch on every rerun (the whole
+    # missed-matches list, where the page shows a few rows) is fetched only on a click as well.
     st.download_button(
         t("app.download_csv"),
-        data=lambda: frame.to_csv(index=False).encode("utf-8-sig"),
+        data=lambda: (frame() if callable(frame) else frame).to_csv(index=False).encode("utf-8-sig"),
         file_name=file_name,
         mime="text/csv",
         key=key,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from dashboard import report, segments
@@ -257,3 +258,33 @@ def test_empty_store_gives_empty_keys(given):
     assert out["missed_matches"]["total"] == 0
     assert out["routing_gap"] is None
     report.to_json(out)
+
+
+def test_missed_overview_counts_in_sql_what_the_whole_list_holds(small_world):
+    con, key, _ = small_world
+    full = yz.missed_matches(con, FILTERS, DEFAULT, key)
+    overview = yz.missed_overview(con, FILTERS, DEFAULT, key, limit=5)
+    want, got = yz.missed_summary(full), overview["summary"]
+    assert (got["total"], got["with_other_advisor"], got["without_meeting"]) == (25, 22, 3)
+    assert want["expected_placements_lost"] > 0
+    assert got["expected_placements_lost"] == pytest.approx(want["expected_placements_lost"])
+    # The list is cut in SQL, newest first, to the same rows as the head of the whole list.
+    pd.testing.assert_frame_equal(overview["items"], full.head(5))
+    assert len(yz.missed_matches(con, FILTERS, DEFAULT, key, limit=7)) == 7
+    # The advisor scope cuts the counts as it cuts the list.
+    a2 = yz.missed_overview(con, FILTERS.with_(advisor="A2"), DEFAULT, key, limit=3)
+    assert a2["summary"]["total"] == 12 and a2["summary"]["without_meeting"] == 0
+    assert len(a2["items"]) == 3 and set(a2["items"]["advisor"]) == {"A2"}
+
+
+def test_a_download_can_fetch_its_frame_only_when_clicked(monkeypatch):
+    from dashboard import frame
+
+    clicked = {}
+    monkeypatch.setattr(frame.st, "download_button", lambda label, data, **kw: clicked.update(data=data))
+    fetched = []
+    frame.download_button(lambda: fetched.append(1) or pd.DataFrame({"a": [1, 2]}), "x.csv", key="k")
+    assert fetched == []  # nothing fetched until the click
+    assert clicked["data"]().decode("utf-8-sig").splitlines() == ["a", "1", "2"] and fetched == [1]
+    frame.download_button(pd.DataFrame({"b": [3]}), "y.csv", key="k2")
+    assert clicked["data"]().decode("utf-8-sig").splitlines() == ["b", "3"]
