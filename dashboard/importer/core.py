@@ -115,7 +115,7 @@ def read_file(path: Path | str, profile: Profile | None = None, file_name: str |
     name = file_name or Path(path).name
     try:
         if data is None:
-            data = Path(path).read_bytes()
+            data = Path(path)  # read_table streams a large text file rather than holding its bytes
         return read_table(data, name, encoding=profile.encoding if profile else "auto",
                           sheet=profile.sheet if profile else None)
     except ReadError as exc:

@@ -2,12 +2,20 @@
 
 Decoding happens in Python (BOM, then UTF-8, then CP932, then charset-normalizer as a last
 detector) because DuckDB's CSV reader cannot read CP932; the decoded text is re-encoded as UTF-8
-and parsed by pyarrow's multi-threaded CSV reader, every cell kept as text. Interpretation (dates,
+and parsed by DuckDB's parallel CSV reader, every cell kept as text. Interpretation (dates,
 numbers, personal data) happens later, column by column.
+
+A large text file given as a path is streamed: its encoding is chosen on a sample (the first
+chunk), then it is decoded chunk by chunk straight into the temporary UTF-8 file DuckDB reads,
+and hashed on the way, so neither its bytes nor its text are ever held whole (at 1M registrations
+the wide export is 243 MB of CP932). Anything the stream cannot settle on its own (a decoding
+error, a header longer than the sample, an encoding only charset-normalizer recognises) falls back
+to reading the whole file in memory, which gives the same table or the same error.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -23,6 +31,8 @@ from dashboard.importer.aliases import COLUMNS, STAGE_AT, lookup, norm_header
 from dashboard.importer.dates import scratch_connection
 
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp932", "utf-16")
+STREAM_MIN_BYTES = 1 << 20  # text files from this size are streamed (see the module docstring)
+CHUNK_BYTES = 4 << 20
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -66,6 +76,11 @@ def read_table(data: bytes | Path | str, file_name: str | None = None, *, encodi
     if isinstance(data, (str, Path)):
         path = Path(data)
         file_name = file_name or path.name
+        raw = _read_text_file(path, file_name, encoding)
+        if raw is not None:
+            raw.file_name = file_name
+            raw.kind_guess = guess_kind(raw.headers)
+            return raw
         data = path.read_bytes()
     file_name = file_name or "upload"
     digest = hashlib.sha256(data).hexdigest()
@@ -200,10 +215,18 @@ def _read_text(text: str) -> RawTable:
 def _parse_with_duckdb(body: str, delimiter: str, names: list[str]) -> pd.DataFrame:
     """Parse the decoded body (header removed) with DuckDB's parallel CSV reader, all cells text.
     The text goes through a temporary UTF-8 file: DuckDB reads files, not Python strings."""
-    columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
     with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as tmp:
         tmp.write(body.encode("utf-8"))
         path = tmp.name
+    try:
+        return _parse_file_with_duckdb(path, delimiter, names)
+    finally:
+        os.unlink(path)
+
+
+def _parse_file_with_duckdb(path: str, delimiter: str, names: list[str]) -> pd.DataFrame:
+    """The body (header removed) in a UTF-8 file, parsed by DuckDB, all cells text."""
+    columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
     con = scratch_connection()
     try:
         select = ", ".join(f"coalesce(c{i}, '') as c{i}" for i in range(len(names)))
@@ -215,10 +238,113 @@ def _parse_with_duckdb(body: str, delimiter: str, names: list[str]) -> pd.DataFr
         ).to_arrow_table()
     finally:
         con.close()
-        os.unlink(path)
     df = table.to_pandas()
     df.columns = names
     return df
+
+
+def _read_text_file(path: Path, file_name: str, encoding: str) -> RawTable | None:
+    """Stream a large text file (see the module docstring); None when the caller must read it
+    whole instead (small, .xlsx, or something the stream does not settle)."""
+    if encoding not in ENCODINGS or file_name.lower().endswith((".xlsx", ".xlsm")):
+        return None
+    if path.stat().st_size < max(STREAM_MIN_BYTES, 65536):  # small files: read_table's own checks
+        return None
+    body_path = None
+    try:
+        with open(path, "rb") as fh:
+            digest = hashlib.sha256()
+            head = fh.read(CHUNK_BYTES)
+            chosen = None if head.startswith((_XLSX_MAGIC, _OLE_MAGIC)) else _stream_codec(head, encoding)
+            if chosen is None:
+                return None
+            codec, used = chosen
+            decoder = codecs.getincrementaldecoder(codec)("strict")
+            chunks = _chunks(fh, head, digest)
+            # Enough text to sniff the delimiter and find the end of the header, as _read_text does.
+            prefix, done = "", False
+            while len(prefix) <= 65536 and not done:
+                data = next(chunks, None)
+                done = data is None
+                prefix += decoder.decode(data or b"", final=done)
+            if _looks_binary(prefix):
+                return None
+            prefix = prefix.lstrip("\ufeff")
+            delimiter = sniff_delimiter(prefix)
+            first_line_end = _header_end(prefix, delimiter)
+            if first_line_end == len(prefix) and not done:
+                return None  # a header longer than the sample
+            headers = next(csv.reader(io.StringIO(prefix[:first_line_end]), delimiter=delimiter), [])
+            if not any(h.strip() for h in headers):
+                return None
+            names = _dedupe(headers)
+            with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as tmp:
+                body_path = tmp.name
+                has_body = _write_utf8(tmp, prefix[first_line_end:])
+                del prefix
+                while not done:
+                    data = next(chunks, None)
+                    done = data is None
+                    has_body = _write_utf8(tmp, decoder.decode(data or b"", final=done)) or has_body
+        malformed: list[int] = []
+        if has_body:
+            try:
+                df = _parse_file_with_duckdb(body_path, delimiter, names)
+            except duckdb.Error:
+                with open(body_path, encoding="utf-8", newline="") as fh:
+                    df, malformed = _read_ragged(fh.read(), delimiter, names)
+        else:
+            df = pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
+    except UnicodeDecodeError:
+        return None  # the whole-file path reports it (or finds the encoding that fits)
+    finally:
+        if body_path is not None:
+            os.unlink(body_path)
+    df = _drop_blank_rows(df)
+    return RawTable(df=df, file_name=file_name, sha256=digest.hexdigest(), encoding=used,
+                    delimiter=delimiter, headers=list(headers), malformed_rows=malformed)
+
+
+def _chunks(fh, head: bytes, digest):
+    """The file's bytes in chunks (``head`` first), each added to ``digest`` as it is read."""
+    data = head
+    while data:
+        digest.update(data)
+        yield data
+        data = fh.read(CHUNK_BYTES)
+
+
+def _write_utf8(fh, text: str) -> bool:
+    """Write ``text`` as UTF-8; True when it has anything but whitespace."""
+    if not text:
+        return False
+    fh.write(text.encode("utf-8"))
+    return not text.isspace()
+
+
+def _stream_codec(head: bytes, encoding: str) -> tuple[str, str] | None:
+    """(Python codec, encoding name reported) chosen on the first chunk, as ``decode`` chooses on
+    the whole file; None when only the whole file can tell (charset-normalizer, binary)."""
+    if encoding != "auto":
+        return {"utf-8": "utf-8-sig", "utf-16": "utf-16"}.get(encoding, encoding), encoding
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", "utf-16"
+    if b"\x00" in head[:4096]:
+        sample = head[:4096]
+        if sample[1::2].count(0) > len(sample) // 4:
+            return "utf-16-le", "utf-16"
+        if sample[0::2].count(0) > len(sample) // 4:
+            return "utf-16-be", "utf-16"
+        return None
+    for codec in ("utf-8", "cp932"):
+        try:
+            codecs.getincrementaldecoder(codec)("strict").decode(head, final=False)
+            return codec, codec
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def _read_ragged(body: str, delimiter: str, names: list[str]) -> tuple[pd.DataFrame, list[int]]:

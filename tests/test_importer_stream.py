@@ -1,0 +1,112 @@
+"""The streamed read of a large text export (decoded chunk by chunk into DuckDB's UTF-8 file,
+hashed on the way) gives exactly the table, hash, encoding and errors of the whole-file read."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from dashboard.importer import reader
+from dashboard.paths import SAMPLE_DIR
+
+
+@pytest.fixture
+def streamed(monkeypatch):
+    """Small odd chunks (multi-byte characters and quoted cells cut across chunks); records
+    whether each read was really streamed."""
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 1001)
+    monkeypatch.setattr(reader, "STREAM_MIN_BYTES", 0)
+    seen = []
+    original = reader._read_text_file
+
+    def spy(*args):
+        out = original(*args)
+        seen.append(out is not None)
+        return out
+
+    monkeypatch.setattr(reader, "_read_text_file", spy)
+    return seen
+
+
+def whole(path, **kw):
+    return reader.read_table(path.read_bytes(), path.name, **kw)
+
+
+def same(a: reader.RawTable, b: reader.RawTable) -> None:
+    assert a.df.equals(b.df) and list(a.df.dtypes) == list(b.df.dtypes)
+    assert list(a.df.columns) == list(b.df.columns)
+    for attr in ("file_name", "sha256", "encoding", "delimiter", "headers", "malformed_rows", "kind_guess"):
+        assert getattr(a, attr) == getattr(b, attr), attr
+
+
+HEADER = "求職者ID,登録日時,流入経路,備考\r\n"
+
+
+MEMO = 'メモ\r\n二行目 ""引用""'
+
+
+def rows(n: int, start: int = 0) -> str:
+    # a quoted cell with a line break and a doubled quote in every 7th row
+    return "".join(
+        f'C{i},2024/4/{1 + i % 28} 9:00,web,"{MEMO if i % 7 == 0 else "備考" + str(i)}"\r\n'
+        for i in range(start, start + n))
+
+
+@pytest.mark.parametrize("encoding, data", [
+    ("cp932", (HEADER + rows(3000)).encode("cp932")),
+    ("utf-8-sig", ("\ufeff" + (HEADER + rows(3000)).replace(",", "\t")).encode("utf-8")),
+    ("utf-16", (HEADER + rows(3000)).encode("utf-16")),  # with its BOM
+    ("utf-16", (HEADER + rows(3000)).encode("utf-16-le")),  # without
+    ("utf-8", (HEADER + rows(3000) + "\r\n,,,\r\n\r\n").encode("utf-8")),  # trailing blank rows
+])
+def test_a_streamed_read_equals_the_whole_file_read(tmp_path, streamed, encoding, data):
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    raw = reader.read_table(path)
+    assert streamed == [True]
+    same(raw, whole(path))
+    assert raw.encoding == encoding and raw.n_rows >= 3000
+    assert raw.sha256 == hashlib.sha256(data).hexdigest()
+    assert raw.df.iloc[0, 3] == "メモ\r\n二行目 \"引用\""
+
+
+def test_ascii_first_then_cp932_falls_back_to_the_whole_file(tmp_path, streamed):
+    # The sample (first chunk) is plain ASCII, so UTF-8 is tried first; CP932 further on.
+    ascii_rows = "".join(f"C{i},2024/4/1 9:00,web,note{i}\r\n" for i in range(3000))
+    path = tmp_path / "late.csv"
+    path.write_bytes(("candidate_id,registered_at,channel,note\r\n" + ascii_rows + rows(5, 3000)).encode("cp932"))
+    raw = reader.read_table(path)
+    assert streamed == [False]
+    same(raw, whole(path))
+    assert raw.encoding == "cp932" and raw.df.iloc[-1, 3] == "備考3004"
+
+
+def test_rows_with_too_many_cells_are_reported_like_the_whole_file_read(tmp_path, streamed):
+    body = rows(2000) + "X1,2024/4/1 9:00,web,備考,余分\r\n" + rows(1000, 2000)
+    path = tmp_path / "ragged.csv"
+    path.write_bytes((HEADER + body).encode("cp932"))
+    raw = reader.read_table(path)
+    assert streamed == [True]
+    same(raw, whole(path))
+    assert raw.malformed_rows == [2001]
+
+
+def test_a_wrong_declared_encoding_gives_the_same_error(tmp_path, streamed):
+    path = tmp_path / "cp932.csv"
+    path.write_bytes((HEADER + rows(3000)).encode("cp932"))
+    with pytest.raises(reader.ReadError) as streamed_error:
+        reader.read_table(path, encoding="utf-8")
+    with pytest.raises(reader.ReadError) as whole_error:
+        whole(path, encoding="utf-8")
+    assert (streamed_error.value.reason_code, streamed_error.value.detail) == (
+        whole_error.value.reason_code, whole_error.value.detail) == ("undecodable", whole_error.value.detail)
+
+
+def test_the_bundled_wide_export_streams_to_the_same_table(streamed, monkeypatch):
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 65537)
+    path = SAMPLE_DIR / "求職者一覧.csv"
+    raw = reader.read_table(path)
+    assert streamed == [True]
+    same(raw, whole(path))
+    assert raw.encoding == "cp932" and raw.kind_guess == "candidates"
