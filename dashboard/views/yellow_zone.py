@@ -29,7 +29,9 @@ if model["cells"].empty:
     st.stop()
 cov = cache.call(ctx, yz.coverage, *args)
 gap = cache.call(ctx, yz.routing_gap, *args)
-missed = cache.call(ctx, yz.missed_matches, *args)
+# Counted in SQL with the first rows of the list; the full list is fetched only for the download.
+missed = cache.call(ctx, yz.missed_overview, *args, MISSED_ROWS_SHOWN)
+missed_total = missed["summary"]["total"]
 level = fmt_pct(settings.credible_level, 0)
 
 cols = st.columns(4)
@@ -40,7 +42,7 @@ if gap["gap"] is not None:
     cols[1].metric(t("yellow_zone.kpi_gap"), t("yellow_zone.kpi_gap_value", gap=fmt_num(g["placements"], 1)),
                    help=t("yellow_zone.kpi_gap_help", level=level, low=fmt_num(g["low"], 1), high=fmt_num(g["high"], 1)))
 cols[2].metric(t("yellow_zone.kpi_cells"), fmt_int(int(model["cells"]["is_yellow_zone"].sum())))
-cols[3].metric(t("yellow_zone.kpi_missed"), fmt_int(len(missed)), help=t("yellow_zone.kpi_missed_help"))
+cols[3].metric(t("yellow_zone.kpi_missed"), fmt_int(missed_total), help=t("yellow_zone.kpi_missed_help"))
 
 st.subheader(t("yellow_zone.heatmap_title"))
 st.caption(t(
@@ -64,13 +66,13 @@ st.subheader(t("yellow_zone.missed_title"))
 st.caption(t("yellow_zone.missed_caption", days=fmt_int(settings.meeting_window_days)))
 if not yz.high_yield_segments(model) or not yz.high_converting_advisors(model):
     st.info(t("yellow_zone.missed_undefined"))
-elif missed.empty:
+elif not missed_total:
     st.success(t("yellow_zone.missed_none"))
 else:
-    frame.table(charts.missed_table(missed.head(MISSED_ROWS_SHOWN)))
-    if len(missed) > MISSED_ROWS_SHOWN:
-        st.caption(t("yellow_zone.missed_shown", shown=MISSED_ROWS_SHOWN, total=fmt_int(len(missed))))
-    frame.download_button(missed, "missed_matches.csv", key="yz_missed_csv")
+    frame.table(charts.missed_table(missed["items"]))
+    if missed_total > MISSED_ROWS_SHOWN:
+        st.caption(t("yellow_zone.missed_shown", shown=MISSED_ROWS_SHOWN, total=fmt_int(missed_total)))
+    frame.download_button(lambda: yz.missed_matches(ctx.con, *args), "missed_matches.csv", key="yz_missed_csv")
 
 st.subheader(t("yellow_zone.gap_title"))
 if gap["gap"] is None:
