@@ -958,6 +958,20 @@ def _render_save_profile(up: Upload, profile: Profile) -> None:
             st.success(t("upload.profile_saved", name=name.strip(), path=path.name))
 
 
+def history_table(imports: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """The import history as the page shows it: headings, kinds and times in the reader's
+    language; row counts stay numbers (``frame.table`` separates their thousands)."""
+    shown = imports[
+        ["import_id", "file_name", "kind", "profile_name", "rows_read", "rows_accepted", "rows_rejected", "finished_at"]
+    ].assign(
+        kind=[t(f"import_kind.{k}", lang) if i18n.has(f"import_kind.{k}") else k for k in imports["kind"]],
+        finished_at=[i18n.fmt_datetime(ts, lang) for ts in imports["finished_at"]],
+    )
+    return shown.rename(columns={c: t(f"data.col_{c}", lang) for c in (
+        "import_id", "file_name", "kind", "rows_read", "rows_accepted", "rows_rejected", "finished_at")}
+    ).rename(columns={"profile_name": t("data.col_profile", lang)})
+
+
 def render_history(ctx) -> None:
     """Import history of the store on show, undo, and every rejected row."""
     from dashboard import cache, frame
@@ -971,12 +985,9 @@ def render_history(ctx) -> None:
     if imports.empty:
         st.caption(t("data.no_imports"))
         return
-    shown = imports[
-        ["import_id", "file_name", "kind", "profile_name", "rows_read", "rows_accepted", "rows_rejected", "finished_at"]
-    ].assign(kind=lambda f: [t(f"import_kind.{k}") if i18n.has(f"import_kind.{k}") else k for k in f["kind"]]).rename(columns={c: t(f"data.col_{c}") for c in (
-        "import_id", "file_name", "kind", "rows_read", "rows_accepted", "rows_rejected", "finished_at")}
-    ).rename(columns={"profile_name": t("data.col_profile")})
-    st.dataframe(shown, hide_index=True, width="stretch", key="imports_table")
+    frame.table(history_table(imports), width="stretch", key="imports_table",
+                # An id is a name, not a quantity: no thousands separator.
+                column_config={t("data.col_import_id"): st.column_config.NumberColumn(format="%d")})
     names = imports.set_index("import_id")["file_name"].to_dict()
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     pick = left.selectbox(t("data.undo_pick"), imports["import_id"].tolist(),
@@ -991,7 +1002,10 @@ def render_history(ctx) -> None:
             st.rerun()
 
     st.subheader(t("data.rejected"))
-    choice = st.selectbox(t("data.pick_import"), imports["import_id"].tolist(),
+    ids = imports["import_id"].tolist()
+    with_rejections = set(cache.call(ctx, store_info.rejections_by_reason)["import_id"])
+    # Keyed: a choice made here is kept across reruns; the default only applies to the first run.
+    choice = st.selectbox(t("data.pick_import"), ids, index=default_rejected_import(ids, with_rejections),
                           format_func=lambda i: f"#{i} {names[i]}", key="rejected_import")
     rejected = cache.call(ctx, store_info.rejected_rows, int(choice), ctx.lang)
     if rejected.empty:
@@ -1000,8 +1014,16 @@ def render_history(ctx) -> None:
     table = rejected[["row_number", "column_name", "value", "reason"]].rename(columns={
         "row_number": t("data.col_row_number"), "column_name": t("data.col_column"),
         "value": t("data.col_value"), "reason": t("data.col_reason")})
-    st.dataframe(table, hide_index=True, width="stretch", key="rejected_table")
+    frame.table(table, width="stretch", key="rejected_table")
+    if (rejected["reason_code"] == "before_registration").any():
+        st.caption(t("data.rejected_steps_caption"))
     frame.download_button(rejected.drop(columns=["raw_json"]), f"rejected_rows_{choice}.csv", key="dl_rejected")
+
+
+def default_rejected_import(import_ids: list[int], with_rejections: set[int]) -> int:
+    """Index of the import the rejected-rows picker opens on: the newest (``import_ids`` run
+    newest first) that rejected anything, else the newest."""
+    return next((i for i, import_id in enumerate(import_ids) if import_id in with_rejections), 0)
 
 
 def render_targets_editor(ctx) -> None:

@@ -4,9 +4,12 @@ target-list editor. Saved profiles and the target list go to temporary folders (
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from app_helpers import errors, run_page
@@ -403,3 +406,56 @@ def test_the_file_pickers_follow_the_language_switch_and_keep_their_choice(env, 
     assert kind.format_func(kind.value) == {"ja": "求職者", "en": "candidates"}[then]
     assert at.selectbox(key=pickers["prof"]).format_func("") == {
         "ja": "（見出しから自動提案）", "en": "(proposed from the headers)"}[then]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_import_history_reads_in_the_language_and_counts_rejections_honestly(sample_store_path, tmp_path, monkeypatch, lang):
+    """On the sample store: numbers stay sortable numbers shown with thousands separators, times in
+    the reader's format, the rejected-rows picker opens on the newest import that rejected
+    anything, and the labels say that steps are counted beside whole rows."""
+    from dashboard import i18n
+
+    monkeypatch.setenv("ADVISOR_FUNNEL_PROFILES", str(tmp_path / "profiles"))
+    monkeypatch.setenv("ADVISOR_FUNNEL_TARGETS", str(tmp_path / "targets.toml"))
+    con = duckdb.connect(str(sample_store_path))
+    try:
+        imports = con.execute("select import_id, rows_read, finished_at from imports order by import_id desc").df()
+        per_import = dict(con.execute("select import_id, count(*) from rejected_rows group by 1").fetchall())
+        rejected_total = con.execute("select count(*) from rejected_rows").fetchall()[0][0]
+        steps = con.execute("select count(*) from rejected_rows where reason_code = 'before_registration'").fetchall()[0][0]
+    finally:
+        con.close()
+    # the sample has what this test is about: rejected steps, and a newer import without rejections
+    assert steps > 0 and imports["import_id"].iloc[0] not in per_import
+    at = data_page(sample_store_path, lang=lang)
+    assert errors(at) == []
+
+    # 2. the history table: counts are integers formatted "localized", times formatted like fmt_datetime
+    (history,) = [d for d in at.dataframe if d.value.columns[0] == i18n.t("data.col_import_id", lang)]
+    shown = history.value
+    read_col, at_col = i18n.t("data.col_rows_read", lang), i18n.t("data.col_finished_at", lang)
+    assert shown[read_col].tolist() == imports["rows_read"].tolist()
+    assert pd.api.types.is_integer_dtype(shown[read_col])
+    config = json.loads(history.proto.columns)
+    for key in ("rows_read", "rows_accepted", "rows_rejected"):
+        assert config[i18n.t(f"data.col_{key}", lang)]["type_config"]["format"] == "localized", key
+    assert shown[at_col].tolist() == [i18n.fmt_datetime(ts, lang) for ts in imports["finished_at"]]
+    assert re.fullmatch(r"2\d{3}/\d{1,2}/\d{1,2} \d\d:\d\d" if lang == "ja" else r"\d{1,2} [A-Z][a-z]{2} 2\d{3} \d\d:\d\d",
+                        shown[at_col].iloc[0])
+
+    # 4. the picker opens on the newest import with rejections, and keeps a choice across reruns
+    newest_rejecting = next(i for i in imports["import_id"] if i in per_import)
+    picker = at.selectbox(key="rejected_import")
+    assert picker.value == newest_rejecting
+    assert len(at.dataframe[[d.value.columns[0] for d in at.dataframe].index(i18n.t("data.col_row_number", lang))].value) \
+        == per_import[newest_rejecting]
+    other = next(i for i in imports["import_id"] if i != newest_rejecting)
+    picker.set_value(other).run()
+    at.run()
+    assert at.selectbox(key="rejected_import").value == other
+
+    # 5. the count card says rows and steps; the caption explains a step rejected alone
+    cards = {m.label: m.value for m in at.metric}
+    assert cards[{"ja": "除外（行・ステップ）", "en": "Rejections (rows and steps)"}[lang]] == i18n.fmt_int(rejected_total)
+    at.selectbox(key="rejected_import").set_value(newest_rejecting).run()
+    assert i18n.t("data.rejected_steps_caption", lang) in texts(at, "caption")
