@@ -165,6 +165,9 @@ def import_file(con: duckdb.DuckDBPyConnection, path, *, profile=None, replace: 
                 for old in replaced:
                     _remove_import(con, old)
             preview = prepare(raw, prof, con)
+            # The text cells are no longer needed: let them go before the write (with the frames
+            # and DuckDB's buffers, the peak of an import at 1M).
+            raw.df = raw.df.iloc[:0]
             import_id = int(con.execute("select nextval('import_id_seq')").fetchall()[0][0])
             counts = _write(con, preview, import_id)
             counts["staff_inferred"] = _refresh_inferred_staff(con)
@@ -234,15 +237,19 @@ def _count(con, sql: str, params: dict | None = None) -> int:
 
 
 def _write(con, preview: Preview, import_id: int) -> dict:
+    # Each frame is dropped from the preview once written (import_file's preview is its own).
     counts: dict = {}
     if preview.candidates is not None:
         counts.update(_write_candidates(con, preview, import_id))
+        preview.candidates = None
     if preview.staff is not None:
         counts.update(_write_staff(con, preview.staff, import_id))
     if preview.events is not None and not preview.events.empty:
         counts.update(_write_events(con, preview.events, import_id))
+        preview.events = None
     if preview.activities is not None:
         counts.update(_write_activities(con, preview.activities, import_id))
+        preview.activities = None
     rej = preview.rejections
     if rej is not None and not rej.empty:
         frame = rej.assign(import_id=import_id)
