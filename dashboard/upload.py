@@ -1066,10 +1066,13 @@ def render_targets_editor(ctx) -> None:
         except segments.TargetListError as exc:
             st.error(str(exc))
     if parsed is not None and not ctx.is_empty:
-        counts = segment_counts(ctx.con, parsed)
-        st.dataframe(counts.rename(columns={"segment": t("target_editor.col_segment"), "target": t("target_editor.col_target"),
+        from dashboard.charts.yellow_zone import segment_label
+
+        # 'unknown' and 'other' in words; the rules' own segment names as they are.
+        counts = segment_counts(ctx.con, parsed).assign(segment=lambda f: [segment_label(s) for s in f["segment"]])
+        frame.table(counts.rename(columns={"segment": t("target_editor.col_segment"), "target": t("target_editor.col_target"),
                                             "candidates": t("target_editor.col_candidates")}),
-                     hide_index=True, key="targets_counts")
+                    key="targets_counts")
     changed = parsed is not None and (current is None or parsed.key != current.key)
     if st.button(t("target_editor.save"), key="targets_save", type="primary", disabled=not changed):
         _save_targets(text, path)

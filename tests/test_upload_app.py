@@ -285,7 +285,7 @@ def test_the_target_list_editor_validates_and_saves_to_the_file(env):
     at.button(key="upload_add").click().run()
     counts_table = table(at, "Segment")
     assert dict(zip(counts_table.iloc[:, 0], counts_table.iloc[:, 2])) == {
-        "30代専門職": 2, "非ターゲット": 1, "unknown": 1, "other": 3}  # C002, C007 / C005 / C004 / rest
+        "30代専門職": 2, "非ターゲット": 1, "Unknown (attribute missing)": 1, "Other": 3}  # C002, C007 / C005 / C004 / rest
     ed = editor(at, "targets_editor:")
     assert ed.value["age"].tolist() == ["30-39", "50-99"]
     # a backwards range is refused with the segment and key named; the file is untouched
@@ -310,7 +310,7 @@ def test_the_target_list_editor_validates_and_saves_to_the_file(env):
     # C001 (28) now fits; C005 (51, 管理職) is caught by the earlier 非ターゲット rule
     counts_table = table(at, "Segment")
     assert dict(zip(counts_table.iloc[:, 0], counts_table.iloc[:, 2])) == {
-        "30代専門職": 3, "非ターゲット": 1, "unknown": 1, "other": 2}
+        "30代専門職": 3, "非ターゲット": 1, "Unknown (attribute missing)": 1, "Other": 2}
 
 
 def test_the_generated_export_with_its_saved_profiles_imports_like_the_sample_loader(env, generated_export, generated_store):
