@@ -142,6 +142,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path, *, profile=None, replace: 
         prof = load_profile(profile)
     except (ProfileError, OSError) as exc:
         raise ImportRefused("bad_profile", name, detail=str(exc)) from None
+    started = dt.datetime.now()  # the import's span in `imports` includes reading the file
     raw = read_file(path, prof, name)
     with store.write_lock():
         earlier = con.execute(
@@ -153,7 +154,6 @@ def import_file(con: duckdb.DuckDBPyConnection, path, *, profile=None, replace: 
             return ImportResult(import_id=int(earlier[0]), file_name=name, kind=earlier[1],
                                 already_imported=True, profile=prof, encoding=raw.encoding,
                                 delimiter=raw.delimiter)
-        started = dt.datetime.now()
         con.execute("begin transaction")
         try:
             replaced = []
