@@ -57,23 +57,29 @@ def cmd_generate(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from dashboard import importer
+    from dashboard import i18n, importer, store
 
     con = _connect(args)
     lang = args.lang
+    i18n.set_language(lang)  # refusals and stored reasons in the language asked for
     status = 0
-    for path in args.files:
-        try:
-            result = importer.import_file(con, Path(path), profile=args.profile, replace=args.replace)
-        except importer.ImportRefused as exc:
-            print(f"refused: {exc}", file=sys.stderr)
-            status = EXIT_REFUSED
-            continue
-        for line in result.summary_lines(lang):
-            print(line)
-        if args.profile_out:
-            Path(args.profile_out).write_text(result.profile.to_toml(), encoding="utf-8")
-            print(f"profile written to {args.profile_out}")
+    try:
+        for path in args.files:
+            try:
+                # Derived tables are rebuilt once for the whole batch (finally, below).
+                result = importer.import_file(con, Path(path), profile=args.profile, replace=args.replace, refresh=False)
+            except importer.ImportRefused as exc:
+                print(f"refused: {exc}", file=sys.stderr)
+                status = EXIT_REFUSED
+                continue
+            for line in result.summary_lines(lang):
+                print(line)
+            if args.profile_out:
+                Path(args.profile_out).write_text(result.profile.to_toml(), encoding="utf-8")
+                print(f"profile written to {args.profile_out}")
+    finally:
+        if store.derived_stale(con):
+            importer.refresh_derived(con)
     return status
 
 

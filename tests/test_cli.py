@@ -105,3 +105,20 @@ def test_demo_replaces_whatever_the_store_held_with_the_sample(tmp_path, capsys)
     assert counts["candidates"] > 10_000 and counts["events"] > 0 and counts["staff"] > 0
     assert counts["imports"] == 4  # the sample's four files, nothing of the earlier import
     assert not db.with_name(db.name + ".building").exists()
+
+
+def test_importing_several_files_rebuilds_derived_tables_once_and_keeps_going_past_a_refusal(tmp_path, capsys):
+    db = tmp_path / "s.duckdb"
+    files = [CORPUS / "staff_utf8_bom.csv", CORPUS / "binary_renamed.csv", CORPUS / "candidates_utf8_bom.csv"]
+    assert cli.main(["import", "--db", str(db), *map(str, files)]) == cli.EXIT_REFUSED
+    assert "binary_renamed.csv" in capsys.readouterr().err
+    con = store.connect(db)
+    try:
+        assert store.data_version(con) == 1  # one batch, one new version
+        assert not store.derived_stale(con)
+        candidates = con.execute("select count(*) from candidates").fetchall()[0][0]
+        funnel = con.execute("select count(*) from candidate_funnel").fetchall()[0][0]
+        assert candidates > 0 and funnel == candidates
+        assert store.table_counts(con)["imports"] == 2
+    finally:
+        con.close()
