@@ -1,0 +1,503 @@
+"""Direct small-case tests of SQL files that were only exercised through the metric layer.
+
+Each test names its query file, builds a tiny store from hand-written rows ("given these rows"),
+runs the query with ``dashboard.sql.run`` (the ``--@include staging/...`` fragments expanded by
+dashboard/sql.py) and compares it with a frame worked out by hand in the comments ("expect this
+frame"). Values are exact so a changed join, filter, boundary or ordering fails the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from dashboard import sql, store
+from dashboard.filters import Filters
+from store_factory import make_store
+
+D = dt.datetime
+AS_OF = D(2025, 6, 30, 12, 0)  # a Monday, noon
+SCOPE = Filters(as_of=AS_OF).params()  # start/end/team/channel/handler/advisor all null
+
+
+def _norm(value):
+    """One cell as a plain comparable Python value (None for any missing value)."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return pd.Timestamp(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    """The frame's rows (in its own order) restricted to ``columns``, as plain tuples."""
+    assert list(frame.columns[: len(frame.columns)]) and set(columns) <= set(frame.columns), frame.columns
+    return [tuple(_norm(v) for v in record) for record in frame[columns].itertuples(index=False, name=None)]
+
+
+def ts(*args) -> pd.Timestamp:
+    return pd.Timestamp(D(*args))
+
+
+def add_segments(con, segmentation: str, memberships: dict[str, tuple[str, bool]]) -> None:
+    """Write candidate_segments rows by hand (make_store's refresh clears the table)."""
+    for cid, (segment, is_target) in memberships.items():
+        con.execute(
+            "insert into candidate_segments values ($1, $2, $3, $4, 1)", [segmentation, cid, segment, is_target]
+        )
+
+
+# --- queries/form/field_labels.sql --------------------------------------------------------------
+
+
+def test_form_field_labels_lists_attribute_columns_with_source_header():
+    con = make_store(
+        candidates=[{"candidate_id": "c1", "registered_at": D(2025, 6, 2, 9), "zeta": "x", "age": 30.0}],
+        attributes={"zeta": "VARCHAR", "age": "DOUBLE"},
+    )
+    con.execute("update candidate_columns set source_header = '年齢' where column_name = 'age'")
+    con.execute("update candidate_columns set source_header = null where column_name = 'zeta'")
+    frame = sql.run(con, "form/field_labels")
+    # one row per candidate_columns row, ordered by field (age before zeta, not insertion order)
+    assert list(frame.columns) == ["field", "source_header"]
+    assert rows(frame, ["field", "source_header"]) == [("age", "年齢"), ("zeta", None)]
+
+
+# --- queries/form/unknown_values.sql ------------------------------------------------------------
+
+
+def _unknown_values(con, fields, **params):
+    """The query with its /* @select_fields */ markers spliced as dashboard.metrics.form does."""
+    query = sql.load("form/unknown_values")
+    text = query.text.replace("/* @select_fields */", ", ".join(f'c."{f}"' for f in fields))
+    return con.execute(text, query.bind(params)).df()
+
+
+def test_form_unknown_values_counts_combinations_of_unknown_candidates():
+    june = D(2025, 6, 10, 9)
+    con = make_store(
+        candidates=[
+            {"candidate_id": "u1", "registered_at": june, "channel": "agent", "age": None, "job": "it"},
+            {"candidate_id": "u2", "registered_at": june, "channel": "agent", "age": None, "job": "it"},
+            {"candidate_id": "u3", "registered_at": june, "channel": "agent", "age": 30.0, "job": None},
+            {"candidate_id": "u4", "registered_at": june, "channel": "web", "age": None, "job": None},
+            {"candidate_id": "k1", "registered_at": june, "channel": "agent", "age": 40.0, "job": "it"},
+            # unknown, but registered after as_of: out of scope
+            {"candidate_id": "late", "registered_at": D(2025, 7, 1, 9), "channel": "agent", "age": None, "job": "it"},
+            # unknown only in another segmentation: not counted
+            {"candidate_id": "o1", "registered_at": june, "channel": "agent", "age": 50.0, "job": "x"},
+        ],
+        attributes={"age": "DOUBLE", "job": "VARCHAR"},
+    )
+    add_segments(con, "targets:t", {
+        "u1": ("unknown", False), "u2": ("unknown", False), "u3": ("unknown", False),
+        "u4": ("unknown", False), "k1": ("S1", True), "late": ("unknown", False), "o1": ("S2", True),
+    })
+    add_segments(con, "by:job", {"o1": ("unknown", False)})
+
+    frame = _unknown_values(con, ["age", "job"], segmentation="targets:t", **SCOPE)
+    # unknown in targets:t and in scope: u1, u2 (null, 'it'), u3 (30, null), u4 (null, null)
+    got = sorted(rows(frame, ["age", "job", "candidates"]), key=repr)
+    assert got == sorted([(None, "it", 2), (30.0, None, 1), (None, None, 1)], key=repr)
+
+    # channel web: only u4
+    web = _unknown_values(con, ["age", "job"], segmentation="targets:t", **{**SCOPE, "channel": "web"})
+    assert rows(web, ["age", "job", "candidates"]) == [(None, None, 1)]
+
+
+# --- queries/funnel/candidate_list.sql ----------------------------------------------------------
+
+LIST_STAFF = [
+    {"staff_id": "H1", "role": "handler", "team": "T1"},
+    {"staff_id": "H2", "role": "handler", "team": "T2"},
+    {"staff_id": "A1", "role": "advisor", "team": "T1"},
+]
+LIST_WINDOWS = {"contact_window_hours": 24, "meeting_window_days": 14, "uncontacted_hours": 48,
+                "live_transfer_minutes": 30}
+
+
+def _list_store():
+    return make_store(
+        candidates=[
+            {"candidate_id": "a", "registered_at": D(2025, 6, 2, 9), "channel": "web"},
+            {"candidate_id": "b", "registered_at": D(2025, 6, 25, 15), "channel": "agent"},
+            {"candidate_id": "c", "registered_at": D(2025, 6, 27, 8), "channel": "web"},
+            {"candidate_id": "e", "registered_at": D(2025, 6, 30, 10), "channel": "web"},
+            {"candidate_id": "d", "registered_at": D(2025, 7, 1, 9), "channel": "web"},  # after as_of
+        ],
+        events=[
+            {"candidate_id": "a", "stage": "first_contact", "occurred_at": D(2025, 6, 2, 9, 30), "staff_id": "H1"},
+            {"candidate_id": "a", "stage": "meeting_held", "occurred_at": D(2025, 6, 2, 10), "staff_id": "A1"},
+            {"candidate_id": "a", "stage": "placed", "occurred_at": D(2025, 7, 10), "staff_id": "A1"},
+            {"candidate_id": "b", "stage": "first_contact", "occurred_at": D(2025, 6, 27, 15), "staff_id": "H2"},
+            {"candidate_id": "b", "stage": "meeting_booked", "occurred_at": D(2025, 6, 27, 15), "staff_id": "H2",
+             "scheduled_for": D(2025, 7, 2, 10)},
+        ],
+        staff=LIST_STAFF,
+    )
+
+
+def test_funnel_candidate_list_timestamps_and_flags():
+    con = _list_store()
+    add_segments(con, "targets:t", {"a": ("S1", True), "b": ("unknown", False)})
+    frame = sql.run(con, "funnel/candidate_list", segmentation="targets:t", **SCOPE, **LIST_WINDOWS)
+    # By hand (as_of Mon 2025-06-30 12:00; windows 24 h contact, 14 d meeting, 48 h alert, 30 min live):
+    # a: reg Mon 06-02 09:00, cohort 06-02; contact 09:30 by H1 (30 min), meeting 10:00 by A1 (lag 30 min);
+    #    placed 07-10 is after as_of -> null. contacted in window, meeting in window, live (30 <= 30);
+    #    no alert; mature for contact (06-10 00:00) and meeting (06-23 00:00).
+    # b: reg Wed 06-25 15:00, cohort 06-23; contact 06-27 15:00 by H2 = 2880 min (> 24 h window);
+    #    booked 06-27 15:00 for 07-02 10:00; no meeting. Alert: 48 h passed, but 2880 > 2880 is false -> no.
+    #    cohort 06-23 + 7 d + 24 h = 07-01 00:00 > as_of: immature.
+    # c: reg Fri 06-27 08:00, nothing: alert (06-29 08:00 <= as_of, never contacted); team null.
+    # e: reg Mon 06-30 10:00, nothing: 48 h not yet passed -> no alert.
+    # d: registered after as_of -> left out. Order: registered_at.
+    assert rows(frame, ["candidate_id", "cohort_week", "segment", "is_target", "channel", "team", "handler",
+                        "first_contact_role", "advisor"]) == [
+        ("a", ts(2025, 6, 2), "S1", True, "web", "T1", "H1", "handler", "A1"),
+        ("b", ts(2025, 6, 23), "unknown", False, "agent", "T2", "H2", "handler", None),
+        ("c", ts(2025, 6, 23), None, None, "web", None, None, None, None),
+        ("e", ts(2025, 6, 30), None, None, "web", None, None, None, None),
+    ]
+    assert rows(frame, ["registered_at", "first_contact_at", "meeting_booked_at", "scheduled_for",
+                        "meeting_held_at", "placed_at"]) == [
+        (ts(2025, 6, 2, 9), ts(2025, 6, 2, 9, 30), None, None, ts(2025, 6, 2, 10), None),
+        (ts(2025, 6, 25, 15), ts(2025, 6, 27, 15), ts(2025, 6, 27, 15), ts(2025, 7, 2, 10), None, None),
+        (ts(2025, 6, 27, 8), None, None, None, None, None),
+        (ts(2025, 6, 30, 10), None, None, None, None, None),
+    ]
+    assert rows(frame, ["response_minutes", "handoff_lag_minutes", "is_contacted_in_window",
+                        "has_meeting_in_window", "is_live_transfer", "is_uncontacted_alert",
+                        "is_mature_contact", "is_mature_meeting"]) == [
+        (30.0, 30.0, True, True, True, False, True, True),
+        (2880.0, None, False, False, False, False, False, False),
+        (None, None, False, False, False, True, False, False),
+        (None, None, False, False, False, False, False, False),
+    ]
+
+
+def test_funnel_candidate_list_scope_filters():
+    con = _list_store()
+    # handler H1: only a; channel web: a, c, e (d is after as_of); no segmentation: segment null
+    h1 = sql.run(con, "funnel/candidate_list", segmentation=None, **{**SCOPE, "handler": "H1"}, **LIST_WINDOWS)
+    assert rows(h1, ["candidate_id", "segment"]) == [("a", None)]
+    web = sql.run(con, "funnel/candidate_list", segmentation=None, **{**SCOPE, "channel": "web"}, **LIST_WINDOWS)
+    assert [r[0] for r in rows(web, ["candidate_id"])] == ["a", "c", "e"]
+    # start/end inclusive dates: 06-25 .. 06-27 -> b, c
+    window = sql.run(con, "funnel/candidate_list", segmentation=None,
+                     **{**SCOPE, "start": dt.date(2025, 6, 25), "end": dt.date(2025, 6, 27)}, **LIST_WINDOWS)
+    assert [r[0] for r in rows(window, ["candidate_id"])] == ["b", "c"]
+
+
+# --- queries/labour/team_outcomes.sql -----------------------------------------------------------
+
+
+def _team_store():
+    ev = []
+
+    def contact(cid, at, who):
+        ev.append({"candidate_id": cid, "stage": "first_contact", "occurred_at": at, "staff_id": who})
+
+    def held(cid, at, who):
+        ev.append({"candidate_id": cid, "stage": "meeting_held", "occurred_at": at, "staff_id": who})
+
+    contact("t1", D(2025, 6, 2, 9, 10), "H1"); held("t1", D(2025, 6, 2, 9, 30), "A1")
+    contact("t2", D(2025, 6, 3, 10), "H1"); held("t2", D(2025, 6, 5, 10), "A1")
+    contact("t3", D(2025, 6, 4, 9, 30), "H1"); held("t3", D(2025, 6, 25, 9), "A1")
+    held("t5", D(2025, 6, 6, 9), "A2")
+    contact("t6", D(2025, 6, 20, 9, 5), "H2"); held("t6", D(2025, 6, 20, 9, 20), "A2")
+    contact("t8", D(2025, 6, 2, 10), "H1"); held("t8", D(2025, 7, 1, 9), "A1")
+    contact("t9", D(2025, 6, 25, 10), "B1")
+    return make_store(
+        candidates=[
+            {"candidate_id": "t1", "registered_at": D(2025, 6, 2, 9)},
+            {"candidate_id": "t2", "registered_at": D(2025, 6, 3, 9)},
+            {"candidate_id": "t3", "registered_at": D(2025, 6, 4, 9)},
+            {"candidate_id": "t4", "registered_at": D(2025, 6, 4, 9)},
+            {"candidate_id": "t5", "registered_at": D(2025, 6, 5, 9)},
+            {"candidate_id": "t6", "registered_at": D(2025, 6, 20, 9)},
+            {"candidate_id": "t7", "registered_at": D(2025, 6, 3, 9)},
+            {"candidate_id": "t8", "registered_at": D(2025, 6, 2, 9)},
+            {"candidate_id": "t9", "registered_at": D(2025, 6, 25, 9)},
+        ],
+        events=ev,
+        staff=[
+            {"staff_id": "H1", "role": "handler", "team": "T1"},
+            {"staff_id": "H2", "role": "handler", "team": "T2"},
+            {"staff_id": "A1", "role": "advisor", "team": "T1"},
+            {"staff_id": "A2", "role": "advisor", "team": "T2"},
+            {"staff_id": "B1", "role": "both", "team": "T3"},
+        ],
+        activities=[{"candidate_id": "t4", "staff_id": "H2", "started_at": D(2025, 6, 4, 10), "kind": "call",
+                     "minutes": 3.0}],
+    )
+
+
+def test_labour_team_outcomes_by_team():
+    con = _team_store()
+    frame = sql.run(con, "labour/team_outcomes", **SCOPE, meeting_window_days=14, live_transfer_minutes=30)
+    # Mature: as_of - cohort_week >= 21 days -> cohorts up to Mon 06-09 (06-16 is 14.5 days old).
+    # T1: t1 (contact 9:10, meeting 9:30: 20 min -> live), t2 (meeting 2 d after: handoff, not live),
+    #     t3 (meeting 21 d after registration: outside 14 d), t8 (meeting 07-01 after as_of: none)
+    #     -> mature 4, meetings 2, handoffs 2, live 1.
+    # T2: t4 (only a call by H2 -> team T2, no meeting), t5 (meeting, no first contact: no handoff),
+    #     t6 (cohort 06-16: immature, not counted) -> mature 2, meetings 1, handoffs 0, live 0.
+    # T3: t9 (contact by B1, cohort 06-23: immature) -> a row of zeros.
+    # t7: nobody reached it -> no team -> left out.
+    assert list(frame.columns) == ["team", "mature_registrations", "meetings_within_window", "handoffs",
+                                   "live_transfers"]
+    assert rows(frame, list(frame.columns)) == [
+        ("T1", 4, 2, 2, 1),
+        ("T2", 2, 1, 0, 0),
+        ("T3", 0, 0, 0, 0),
+    ]
+    t2 = sql.run(con, "labour/team_outcomes", **{**SCOPE, "team": "T2"}, meeting_window_days=14,
+                 live_transfer_minutes=30)
+    assert rows(t2, list(t2.columns)) == [("T2", 2, 1, 0, 0)]
+
+
+# --- queries/meta/filter_options.sql, queries/meta/store_overview.sql ---------------------------
+
+
+def _meta_store():
+    return make_store(
+        candidates=[
+            {"candidate_id": "m1", "registered_at": D(2025, 5, 1, 9), "channel": "web"},
+            {"candidate_id": "m2", "registered_at": D(2025, 6, 15, 18), "channel": "agent"},
+            {"candidate_id": "m3", "registered_at": D(2025, 6, 1, 9), "channel": None},
+            {"candidate_id": "m4", "registered_at": D(2025, 5, 20, 9), "channel": "web"},
+        ],
+        events=[
+            {"candidate_id": "m1", "stage": "first_contact", "occurred_at": D(2025, 5, 1, 10), "staff_id": "H1"},
+            {"candidate_id": "m1", "stage": "meeting_held", "occurred_at": D(2025, 6, 20, 11), "staff_id": "A1"},
+            {"candidate_id": "m2", "stage": "first_contact", "occurred_at": D(2025, 6, 16, 9), "staff_id": "B1"},
+        ],
+        staff=[
+            {"staff_id": "H1", "role": "handler", "team": "T1"},
+            {"staff_id": "A1", "role": "advisor", "team": "T1"},
+            {"staff_id": "A2", "role": "advisor", "team": "T2"},
+            {"staff_id": "B1", "role": "both", "team": "T2"},
+            {"staff_id": "X1", "role": None, "team": None},
+        ],
+    )
+
+
+def test_meta_filter_options_kinds_and_values():
+    frame = sql.run(_meta_store(), "meta/filter_options")
+    # teams T1, T2 (X1 has none); channels agent, web (null left out); handlers H1 + B1 (both);
+    # advisors A1, A2 + B1 (both); X1 (no role) nowhere. Ordered by kind, then value.
+    assert rows(frame, ["kind", "value"]) == [
+        ("advisor", "A1"), ("advisor", "A2"), ("advisor", "B1"),
+        ("channel", "agent"), ("channel", "web"),
+        ("handler", "B1"), ("handler", "H1"),
+        ("team", "T1"), ("team", "T2"),
+    ]
+
+
+def test_meta_store_overview_one_row():
+    frame = sql.run(_meta_store(), "meta/store_overview")
+    # registrations 05-01 09:00 .. 06-15 18:00; events 05-01 10:00 .. 06-20 11:00;
+    # teams T1, T2 (null not counted) = 2; advisors A1, A2, B1 = 3; handlers H1, B1 = 2.
+    assert rows(frame, list(frame.columns)) == [
+        (ts(2025, 5, 1, 9), ts(2025, 6, 15, 18), ts(2025, 5, 1, 10), ts(2025, 6, 20, 11), 2, 3, 2)
+    ]
+    assert list(frame.columns) == ["first_registered_at", "last_registered_at", "first_event_at",
+                                   "last_event_at", "teams", "advisors", "handlers"]
+
+
+def test_meta_store_overview_empty_store():
+    frame = sql.run(store.connect(), "meta/store_overview")
+    assert rows(frame, list(frame.columns)) == [(None, None, None, None, 0, 0, 0)]
+
+
+# --- queries/meta/rejections_by_reason.sql ------------------------------------------------------
+
+
+def test_meta_rejections_by_reason_counts_per_import_and_reason():
+    con = store.connect()
+    rejected = [(1, "bad_date"), (1, "bad_date"), (1, "missing_id"),
+                (2, "bad_date"), (2, "duplicate_id"), (2, "duplicate_id"), (2, "duplicate_id")]
+    for i, (import_id, code) in enumerate(rejected):
+        con.execute("insert into rejected_rows values ($1, $2, 'c', 'v', $3, 'why', '{}', null)",
+                    [import_id, i + 1, code])
+    frame = sql.run(con, "meta/rejections_by_reason")
+    # newest import first, then the most frequent reason first
+    assert list(frame.columns) == ["import_id", "reason_code", "rejected_rows"]
+    assert rows(frame, list(frame.columns)) == [
+        (2, "duplicate_id", 3), (2, "bad_date", 1), (1, "bad_date", 2), (1, "missing_id", 1),
+    ]
+
+
+def test_meta_rejections_by_reason_after_corpus_import(tmp_path):
+    """The same query over a real import of tests/corpus/mixed_dates.csv: its counts are those of
+    rejected_rows, grouped independently in pandas."""
+    from pathlib import Path
+
+    from dashboard import importer
+
+    corpus = Path(__file__).parent / "corpus"
+    con = store.connect(tmp_path / "s.duckdb")
+    path = corpus / "candidates_utf8_bom.csv"
+    importer.import_file(con, path)
+    frame = sql.run(con, "meta/rejections_by_reason")
+    raw = con.execute("select import_id, reason_code from rejected_rows").df()
+    expected = raw.groupby(["import_id", "reason_code"]).size()
+    got = frame.set_index(["import_id", "reason_code"])["rejected_rows"]
+    assert dict(got) == {k: int(v) for k, v in expected.items()}
+
+
+# --- queries/yellow_zone/advisor_load.sql -------------------------------------------------------
+
+
+def test_yellow_zone_advisor_load_last_7_days_and_active_window():
+    held = [  # (candidate, advisor, meeting time)
+        ("l1", "A1", D(2025, 6, 28, 12)),   # 2 days ago
+        ("l2", "A1", D(2025, 6, 25, 9)),    # 5.1 days
+        ("l3", "A1", D(2025, 6, 20, 12)),   # 10 days: active, not this week
+        ("l4", "A1", D(2025, 5, 20, 12)),   # 41 days: outside 28
+        ("l5", "A2", D(2025, 6, 1, 12)),    # 29 days: A2 not active
+        ("l6", "B1", D(2025, 6, 23, 12)),   # exactly 7 days: not "last 7 days" (strict <)
+        ("l7", "A3", D(2025, 7, 1, 12)),    # after as_of
+    ]
+    con = make_store(
+        candidates=[{"candidate_id": c, "registered_at": at - dt.timedelta(days=1)} for c, _, at in held],
+        events=[{"candidate_id": c, "stage": "meeting_held", "occurred_at": at, "staff_id": a} for c, a, at in held],
+        staff=[{"staff_id": "A1", "role": "advisor", "team": "T1"}, {"staff_id": "A2", "role": "advisor", "team": "T1"},
+               {"staff_id": "A3", "role": "advisor", "team": "T1"}, {"staff_id": "B1", "role": "both", "team": "T2"}],
+    )
+    frame = sql.run(con, "yellow_zone/advisor_load", as_of=AS_OF, active_days=28, team=None, advisor=None)
+    # A1: l1, l2 in 7 days; l1..l3 in 28 -> (2, 3). B1: (0, 1). A2, A3: no row.
+    assert list(frame.columns) == ["advisor", "meetings_last_7_days", "meetings_recent"]
+    assert rows(frame, list(frame.columns)) == [("A1", 2, 3), ("B1", 0, 1)]
+    t2 = sql.run(con, "yellow_zone/advisor_load", as_of=AS_OF, active_days=28, team="T2", advisor=None)
+    assert rows(t2, list(t2.columns)) == [("B1", 0, 1)]
+    a1 = sql.run(con, "yellow_zone/advisor_load", as_of=AS_OF, active_days=28, team=None, advisor="A1")
+    assert rows(a1, list(a1.columns)) == [("A1", 2, 3)]
+    # a 60-day window brings A2 (29 d) and A1's l4 (41 d) in
+    wide = sql.run(con, "yellow_zone/advisor_load", as_of=AS_OF, active_days=60, team=None, advisor=None)
+    assert rows(wide, list(wide.columns)) == [("A1", 2, 4), ("A2", 0, 1), ("B1", 0, 1)]
+
+
+# --- queries/yellow_zone/missed_counts.sql ------------------------------------------------------
+
+
+def test_yellow_zone_missed_counts_by_kind_advisor_segment():
+    old = D(2025, 6, 1, 9)  # 29.1 days before as_of: past the 14-day window
+    people = [  # (candidate, segment or None, registered, meeting advisor, meeting time)
+        ("m1", "S1", old, "A2", D(2025, 6, 10)),
+        ("m2", "S1", old, "A2", D(2025, 6, 11)),
+        ("m3", "S2", old, "A2", D(2025, 6, 12)),
+        ("m4", "S1", old, "A1", D(2025, 6, 12)),       # high advisor: not missed
+        ("m5", "S1", old, None, None),                 # no meeting, window passed
+        ("m6", "S2", old, None, None),
+        ("m7", "S2", D(2025, 6, 25), None, None),      # 5.5 days: still open
+        ("m8", "S3", old, "A2", D(2025, 6, 10)),       # low-yield segment
+        ("m9", "S1", old, "A2", D(2025, 7, 1)),        # meeting after as_of -> no meeting yet
+        ("m10", None, old, "A2", D(2025, 6, 10)),      # no membership row
+        ("m11", "S1", old, "A3", D(2025, 6, 15)),
+    ]
+    con = make_store(
+        candidates=[{"candidate_id": c, "registered_at": r} for c, _, r, _, _ in people],
+        events=[{"candidate_id": c, "stage": "meeting_held", "occurred_at": at, "staff_id": a}
+                for c, _, _, a, at in people if a],
+        staff=[{"staff_id": s, "role": "advisor", "team": "T1"} for s in ("A1", "A2", "A3")],
+    )
+    add_segments(con, "k", {c: (s, s == "S1") for c, s, *_ in people if s})
+    frame = sql.run(con, "yellow_zone/missed_counts", segmentation="k", high_yield_segments=["S1", "S2"],
+                    high_advisors=["A1"], meeting_window_days=14, **SCOPE)
+    # no_meeting: S1 m5, m9; S2 m6. other_advisor: A2 S1 m1, m2; A2 S2 m3; A3 S1 m11.
+    assert list(frame.columns) == ["kind", "advisor", "segment", "candidates"]
+    assert rows(frame, list(frame.columns)) == [
+        ("no_meeting", None, "S1", 2),
+        ("no_meeting", None, "S2", 1),
+        ("other_advisor", "A2", "S1", 2),
+        ("other_advisor", "A2", "S2", 1),
+        ("other_advisor", "A3", "S1", 1),
+    ]
+
+
+# --- queries/yellow_zone/weekly_meetings.sql ----------------------------------------------------
+
+
+def test_yellow_zone_weekly_meetings_by_iso_week():
+    reg = D(2025, 5, 30, 9)
+    people = [  # (candidate, segment or None, advisor, meeting time)
+        ("w1", "S1", "A1", D(2025, 6, 2, 10)),    # Monday -> week 06-02
+        ("w2", "S1", "A1", D(2025, 6, 8, 23)),    # Sunday -> still week 06-02
+        ("w3", "S1", "A1", D(2025, 6, 9, 0, 30)),  # next Monday -> week 06-09
+        ("w4", None, "A2", D(2025, 6, 4, 10)),    # no membership -> 'unknown'
+        ("w5", "S2", "A1", D(2025, 6, 5, 10)),
+        ("w6", "S1", "A1", D(2025, 7, 1, 10)),    # after as_of
+        ("w7", "S1", None, None),                 # no meeting
+    ]
+    con = make_store(
+        candidates=[{"candidate_id": c, "registered_at": reg} for c, *_ in people],
+        events=[{"candidate_id": c, "stage": "meeting_held", "occurred_at": at, "staff_id": a}
+                for c, _, a, at in people if a],
+        staff=[{"staff_id": "A1", "role": "advisor", "team": "T1"}, {"staff_id": "A2", "role": "advisor", "team": "T2"}],
+    )
+    add_segments(con, "k", {c: (s, True) for c, s, *_ in people if s})
+    frame = sql.run(con, "yellow_zone/weekly_meetings", segmentation="k", **SCOPE)
+    assert list(frame.columns) == ["week_start", "advisor", "segment", "meetings"]
+    assert rows(frame, list(frame.columns)) == [
+        (ts(2025, 6, 2), "A1", "S1", 2),
+        (ts(2025, 6, 2), "A1", "S2", 1),
+        (ts(2025, 6, 2), "A2", "unknown", 1),
+        (ts(2025, 6, 9), "A1", "S1", 1),
+    ]
+    t2 = sql.run(con, "yellow_zone/weekly_meetings", segmentation="k", **{**SCOPE, "team": "T2"})
+    assert rows(t2, list(t2.columns)) == [(ts(2025, 6, 2), "A2", "unknown", 1)]
+
+
+# --- queries/schema/001_canonical.sql -----------------------------------------------------------
+
+CONTRACT_COLUMNS = {
+    "candidates": ["candidate_id", "registered_at", "channel", "form_version", "import_id"],
+    "events": ["candidate_id", "stage", "occurred_at", "staff_id", "scheduled_for", "import_id"],
+    "staff": ["staff_id", "name", "role", "team", "started_on", "is_inferred", "import_id"],
+    "activities": ["candidate_id", "staff_id", "started_at", "kind", "minutes", "import_id"],
+    "imports": ["import_id", "file_name", "sha256", "profile_name", "kind", "rows_read", "rows_accepted",
+                "rows_rejected", "summary_json", "started_at", "finished_at"],
+    "rejected_rows": ["import_id", "row_number", "column_name", "value", "reason_code", "reason", "raw_json",
+                      "reason_params"],
+}
+
+
+def _snapshot(con):
+    tables = [r[0] for r in con.execute(
+        "select table_name from information_schema.tables order by 1").fetchall()]
+    columns = con.execute(
+        "select table_name, column_name, data_type from information_schema.columns order by 1, ordinal_position"
+    ).fetchall()
+    contents = {t: sorted(map(repr, con.execute(f'select * from "{t}"').fetchall())) for t in tables}
+    return tables, columns, contents
+
+
+def test_schema_001_canonical_is_idempotent_and_has_contract_columns():
+    con = _meta_store()  # a store with candidates, events and staff, funnel built, version 1
+    add_segments(con, "k", {"m1": ("S1", True)})
+    con.execute("insert into rejected_rows values (1, 3, 'registered_at', 'x', 'bad_date', 'why', '{}', null)")
+    before = _snapshot(con)
+    version = store.data_version(con)
+    store.ensure_schema(con)
+    store.ensure_schema(con)
+    assert _snapshot(con) == before
+    assert store.data_version(con) == version == 1
+    assert store.table_counts(con) == {"candidates": 4, "events": 3, "staff": 5, "activities": 0,
+                                       "imports": 0, "rejected_rows": 1}
+
+    found = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns order by table_name, ordinal_position"
+    ).fetchall():
+        found.setdefault(table, []).append(column)
+    for table, columns in CONTRACT_COLUMNS.items():
+        assert found[table] == columns, table
+    assert {"candidate_columns", "candidate_segments", "store_meta", "candidate_funnel"} <= set(found)
