@@ -6,4 +6,4 @@ select
     count(*) as rejected_rows
 from rejected_rows
 group by 1, 2
-order by 1 desc, 3 desc
+order by 1 desc, 3 desc, 2
