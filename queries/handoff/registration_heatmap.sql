@@ -7,9 +7,7 @@
 --   $window_days   the response window
 --   $calendar      business-hours calendar key in business_days
 with calendar as (
-    select day, is_open, open_minute, close_minute, cum_minutes_before
-    from business_days
-    where calendar = cast($calendar as varchar)
+    --@include staging/business_calendar
 ),
 
 in_scope as (
@@ -32,20 +30,7 @@ responses as (
 ),
 
 clocked as (
-    -- Business clock = business minutes before the day + the open minutes elapsed that day.
-    select
-        r.*,
-        (epoch(r.contact_at) - epoch(r.registered_at)) / 60.0 as response_minutes,
-        (ca.cum_minutes_before + case when ca.is_open then least(greatest(
-            (epoch(r.contact_at) - epoch(cast(cast(r.contact_at as date) as timestamp))) / 60.0 - ca.open_minute, 0),
-            ca.close_minute - ca.open_minute) else 0 end)
-        - (ra.cum_minutes_before + case when ra.is_open then least(greatest(
-            (epoch(r.registered_at) - epoch(cast(cast(r.registered_at as date) as timestamp))) / 60.0 - ra.open_minute, 0),
-            ra.close_minute - ra.open_minute) else 0 end)
-            as response_business_minutes
-    from responses as r
-    left join calendar as ra on ra.day = cast(r.registered_at as date)
-    left join calendar as ca on ca.day = cast(r.contact_at as date)
+    --@include staging/clocked_responses
 )
 
 select

@@ -9,9 +9,7 @@
 --   $calendar                         business-hours calendar key in business_days
 -- is_mature: cohort week start + 7 days + window <= as_of.
 with calendar as (
-    select day, is_open, open_minute, close_minute, cum_minutes_before
-    from business_days
-    where calendar = cast($calendar as varchar)
+    --@include staging/business_calendar
 ),
 
 in_scope as (
@@ -31,21 +29,14 @@ responses as (
 ),
 
 clocked as (
-    -- Business clock = business minutes before the day + the open minutes elapsed that day.
+    --@include staging/clocked_responses
+),
+
+on_basis as (
     select
-        r.*,
-        case when cast($basis as varchar) = 'business' then
-            (ca.cum_minutes_before + case when ca.is_open then least(greatest(
-                (epoch(r.contact_at) - epoch(cast(cast(r.contact_at as date) as timestamp))) / 60.0 - ca.open_minute, 0),
-                ca.close_minute - ca.open_minute) else 0 end)
-            - (ra.cum_minutes_before + case when ra.is_open then least(greatest(
-                (epoch(r.registered_at) - epoch(cast(cast(r.registered_at as date) as timestamp))) / 60.0 - ra.open_minute, 0),
-                ra.close_minute - ra.open_minute) else 0 end)
-        else (epoch(r.contact_at) - epoch(r.registered_at)) / 60.0
-        end as minutes
-    from responses as r
-    left join calendar as ra on ra.day = cast(r.registered_at as date)
-    left join calendar as ca on ca.day = cast(r.contact_at as date)
+        c.*,
+        case when cast($basis as varchar) = 'business' then response_business_minutes else response_minutes end as minutes
+    from clocked as c
 ),
 
 bucketed as (
@@ -59,7 +50,7 @@ bucketed as (
             when minutes <= cast($bound_4 as double) then 3
             else 4
         end as bucket
-    from clocked
+    from on_basis
 )
 
 select
