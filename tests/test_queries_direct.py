@@ -502,3 +502,35 @@ def test_schema_001_canonical_is_idempotent_and_has_contract_columns():
     for table, columns in CONTRACT_COLUMNS.items():
         assert found[table] == columns, table
     assert {"candidate_columns", "candidate_segments", "store_meta", "candidate_funnel"} <= set(found)
+
+
+def test_staging_business_calendar_and_clocked_responses_count_only_open_minutes(given):
+    """staging/business_calendar + staging/clocked_responses through handoff/response_time.
+
+    Business hours 9:00-19:00 Mon-Fri, Japanese holidays closed (Settings defaults).
+    a: Fri 2024-06-07 23:00 -> Mon 06-10 09:05: 2 d 10 h 5 min = 3,485 clock minutes, 5 business minutes.
+    b: Wed 2024-06-05 10:00 -> Wed 10:30: 30 and 30.
+    c: Mon 2024-04-29 (昭和の日, a holiday) 10:00 -> Tue 04-30 09:10: 1,390 clock, 10 business.
+    """
+    import datetime as dt
+
+    import pytest
+
+    from dashboard.filters import Filters
+    from dashboard.metrics import handoff
+
+    rows = [("a", "2024-06-07 23:00", "2024-06-10 09:05"), ("b", "2024-06-05 10:00", "2024-06-05 10:30"),
+            ("c", "2024-04-29 10:00", "2024-04-30 09:10")]
+    con = given(
+        candidates=[{"candidate_id": c, "registered_at": r} for c, r, _ in rows],
+        events=[{"candidate_id": c, "stage": "first_contact", "occurred_at": f, "staff_id": "H"} for c, _, f in rows],
+        staff=[{"staff_id": "H", "role": "handler", "team": "T"}],
+    )
+    by_week = handoff.response_time_by_week(con, Filters(as_of=dt.datetime(2024, 12, 1)))
+    got = {}
+    for _, row in by_week.iterrows():
+        got[row["cohort_week"]] = (row["median_minutes"], row["median_business_minutes"])
+    assert got == {
+        dt.date(2024, 4, 29): (1390.0, 10.0),
+        dt.date(2024, 6, 3): (pytest.approx((3485 + 30) / 2), pytest.approx((5 + 30) / 2)),
+    }
