@@ -335,9 +335,10 @@ def ensure(con: duckdb.DuckDBPyConnection, segmentation: TargetList | str) -> st
             cur.execute("delete from candidate_segments where segmentation = $k", {"k": key})
             params.update({"k": key, "v": version})
             cur.execute(
-                "insert into candidate_segments (segmentation, candidate_id, segment, is_target, data_version) "
-                f"select cast($k as varchar), c.candidate_id, {seg_expr}, {tgt_expr}, cast($v as bigint) "
-                "from candidates as c",
+                "insert into candidate_segments (segmentation, candidate_id, segment, is_target, data_version, cand_key) "
+                f"select cast($k as varchar), c.candidate_id, {seg_expr}, {tgt_expr}, cast($v as bigint), f.cand_key "
+                "from candidates as c inner join candidate_funnel as f on f.candidate_id = c.candidate_id "
+                "order by f.cand_key",
                 params,
             )
             cur.execute("commit")

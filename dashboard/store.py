@@ -7,6 +7,7 @@ import invalidates cached results exactly once.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 
@@ -35,8 +36,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(path.read_text(encoding="utf-8"))
     if not _table_exists(con, "candidate_funnel"):
         sql.execute(con, "build/candidate_funnel")
-    elif derived_stale(con):
-        # A batch import committed files but stopped before its final refresh (the process died).
+        _record_build(con)
+    elif derived_stale(con) or _built_by(con) != _build_fingerprint():
+        # A batch import committed files but stopped before its final refresh (the process died),
+        # or the store was built by an older version of the derived tables' SQL.
         con.execute("begin transaction")
         try:
             refresh_derived(con)
@@ -74,9 +77,25 @@ def bump_version(con: duckdb.DuckDBPyConnection) -> int:
     return version
 
 
+def _build_fingerprint() -> str:
+    """Which SQL built the derived tables: a store built by another version is rebuilt on open."""
+    return hashlib.sha256(sql.load("build/candidate_funnel").text.encode("utf-8")).hexdigest()[:16]
+
+
+def _built_by(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = _one(con, "select value from store_meta where key = 'derived_build'")
+    return row[0] if row else None
+
+
+def _record_build(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("insert or replace into store_meta (key, value) values ('derived_build', $v)",
+                {"v": _build_fingerprint()})
+
+
 def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild derived tables after the canonical tables changed (same transaction)."""
     sql.execute(con, "build/candidate_funnel")
+    _record_build(con)
     # Segment memberships are recomputed lazily per segmentation; stale ones are dropped here.
     con.execute("delete from candidate_segments")
     con.execute("delete from store_meta where key = 'derived_stale'")

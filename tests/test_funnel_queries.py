@@ -132,8 +132,10 @@ def test_meeting_rate_by_team(week_store):
 
 def test_effective_meetings_count_target_segment_meetings_by_meeting_date(week_store):
     week_store.execute(
-        "insert into candidate_segments values ('targets:t', 'a', 'S3', true, 1), ('targets:t', 'b', 'S6', false, 1), "
-        "('targets:t', 'e', 'S1', true, 1)"
+        "insert into candidate_segments (segmentation, candidate_id, segment, is_target, data_version, cand_key) "
+        "select 'targets:t', m.cid, m.seg, m.tgt, 1, f.cand_key "
+        "from (values ('a', 'S3', true), ('b', 'S6', false), ('e', 'S1', true)) as m(cid, seg, tgt) "
+        "join candidate_funnel as f on f.candidate_id = m.cid"
     )
     by_week = funnel.effective_meetings_by_week(week_store, Filters(as_of=AS_OF), "targets:t")
     assert by_week[["meeting_week", "meetings_held", "effective_meetings"]].values.tolist() == [

@@ -51,7 +51,9 @@ def add_segments(con, segmentation: str, memberships: dict[str, tuple[str, bool]
     """Write candidate_segments rows by hand (make_store's refresh clears the table)."""
     for cid, (segment, is_target) in memberships.items():
         con.execute(
-            "insert into candidate_segments values ($1, $2, $3, $4, 1)", [segmentation, cid, segment, is_target]
+            "insert into candidate_segments (segmentation, candidate_id, segment, is_target, data_version, cand_key) "
+            "select $1, $2, $3, $4, 1, (select cand_key from candidate_funnel where candidate_id = $2)",
+            [segmentation, cid, segment, is_target],
         )
 
 

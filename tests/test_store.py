@@ -73,3 +73,22 @@ def test_data_version_moves_once_per_change():
     assert store.data_version(con) == 1
     assert store.is_empty(con)
     assert set(store.table_counts(con)) == set(store.CANONICAL_TABLES)
+
+
+def test_a_store_built_by_older_derived_sql_is_rebuilt_on_open(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = store.connect(path)
+    con.execute("insert into candidates (candidate_id, registered_at, import_id) values "
+                "('b', '2024-04-02', 1), ('a', '2024-04-01', 1)")
+    store.refresh_derived(con)
+    # What an older release left: candidate_funnel without cand_key, another build fingerprint.
+    con.execute("create or replace table candidate_funnel as select candidate_id, registered_at from candidates")
+    con.execute("update store_meta set value = 'older' where key = 'derived_build'")
+    con.close()
+    con = store.connect(path)
+    keys = dict(con.execute("select candidate_id, cand_key from candidate_funnel").fetchall())
+    assert keys == {"a": 1, "b": 2}  # dense, in registration order
+    assert store.data_version(con) == 1  # cached results of the old build are invalidated once
+    con.close()
+    con = store.connect(path)
+    assert store.data_version(con) == 1  # the current build is not redone

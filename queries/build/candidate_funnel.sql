@@ -2,6 +2,7 @@
 -- Rebuilt after every import and undo (dashboard.store.refresh_derived); nearly every metric reads
 -- this table instead of re-aggregating events, which keeps pages fast at a million registrations.
 -- Parameters: none.
+-- Stored in cand_key order (registration order), so a period filter skips row groups.
 create or replace table candidate_funnel as
 with first_events as (
     select
@@ -42,6 +43,9 @@ first_callers as (
 )
 
 select
+    -- A dense integer key (1..n in registration order), valid for this build: candidate_segments
+    -- carries it too, so the joins every segment query makes are on integers, not on id strings.
+    cast(row_number() over (order by c.registered_at, c.candidate_id) as integer) as cand_key,
     c.candidate_id,
     c.registered_at,
     -- ISO week start (Monday) of the registration: the candidate's cohort.
@@ -72,4 +76,4 @@ left join staff as bk on bk.staff_id = p.booked_by
 left join staff as adv on adv.staff_id = p.meeting_advisor_id
 left join first_callers as fcl on fcl.candidate_id = c.candidate_id
 left join staff as caller on caller.staff_id = fcl.first_caller_id
-order by c.registered_at
+order by cand_key

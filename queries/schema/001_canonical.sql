@@ -87,6 +87,8 @@ create table if not exists candidate_segments (
     is_target      boolean,
     data_version   bigint not null
 );
+-- candidate_funnel.cand_key of the candidate in the same data version (integer joins).
+alter table candidate_segments add column if not exists cand_key integer;
 
 create table if not exists store_meta (
     key            varchar primary key,
