@@ -23,7 +23,10 @@ ctx = frame.build_context()
 
 pages = {
     t("nav.analysis"): [
-        st.Page(VIEWS / "overview.py", title=t("nav.overview"), url_path="overview", default=True),
+        # The default page is served at the root URL only; the same script again, hidden from
+        # the menu, answers a bookmark or a shared link to /overview instead of "page not found".
+        st.Page(VIEWS / "overview.py", title=t("nav.overview"), url_path="", default=True),
+        st.Page(VIEWS / "overview.py", title=t("nav.overview"), url_path="overview", visibility="hidden"),
         st.Page(VIEWS / "handoff.py", title=t("nav.handoff"), url_path="handoff"),
         st.Page(VIEWS / "yellow_zone.py", title=t("nav.yellow_zone"), url_path="yellow-zone"),
         st.Page(VIEWS / "my_segments.py", title=t("nav.my_segments"), url_path="my-segments"),

@@ -16,7 +16,7 @@ from streamlit_page import chart_drawing, go_to, heading, main_text, open_page, 
 pytestmark = pytest.mark.browser
 
 # url path and view module; the page list is the one in dashboard/app.py. The overview
-# is the default page, which Streamlit serves at the root URL only.
+# is the default page, served at the root URL; its own URL is OVERVIEW_URL (the menu links to "/").
 PAGES = [
     ("", "overview"),
     ("handoff", "handoff"),
@@ -26,6 +26,7 @@ PAGES = [
     ("labour", "labour"),
     ("data", "data"),
 ]
+OVERVIEW_URL = "overview"
 # The Data page lists what is in the store; it has figures, not a chart.
 WITHOUT_CHART = {"data"}
 
@@ -48,6 +49,23 @@ def test_every_page_loads_on_the_sample_with_its_chart(page: Page, sample_server
         drawing = chart_drawing(chart)
         assert drawing["traces"] > 0 and drawing["has_points"], drawing
     screenshot(page, module)
+
+
+def test_the_overview_opens_at_its_own_url_too(page: Page, sample_server):
+    """A bookmark or a shared link to /overview shows the overview, not Streamlit's "page not
+    found" dialog, and the menu still leads on from there."""
+    open_page(page, sample_server.url, OVERVIEW_URL)
+
+    assert problems(page) == []
+    expect(heading(page)).to_have_text(t("nav.overview", "ja"))
+    chart = page.locator(".js-plotly-plot").first
+    expect(chart).to_be_visible()
+    expect(chart.locator("g.trace, g.hm, image").first).to_be_attached()
+    assert page.url.rstrip("/").endswith(f"/{OVERVIEW_URL}")
+
+    go_to(page, t("nav.handoff", "ja"), "handoff")
+    expect(heading(page)).to_have_text(t("handoff.title", "ja"))
+    assert problems(page) == []
 
 
 def count_candidates(db) -> int:
@@ -96,7 +114,5 @@ def test_an_empty_store_shows_a_first_run_message_on_every_page(page: Page, empt
 
 def test_the_page_list_covers_every_page_of_the_app():
     app = (Path(__file__).resolve().parents[2] / "dashboard" / "app.py").read_text(encoding="utf-8")
-    declared = set(re.findall(r'url_path="([^"]+)"', app))
-    default = set(re.findall(r'url_path="([^"]+)", default=True', app))
-    covered = {url or next(iter(default)) for url, _ in PAGES}
-    assert declared == covered
+    declared = set(re.findall(r'url_path="([^"]*)"', app))
+    assert declared == {url for url, _ in PAGES} | {OVERVIEW_URL}
