@@ -448,23 +448,34 @@ class Outcome:
 
 def import_uploads(con: duckdb.DuckDBPyConnection, uploads: list[tuple[Upload, Profile]]) -> list[Outcome]:
     """Import files in dependency order (staff, candidates, events, activities), each in its own
-    transaction; a refused file is reported and the others go on."""
+    transaction; a refused file is reported and the others go on.
+
+    A batch like ``importer.import_many``: derived tables are rebuilt once, after the last file
+    (at 1M registrations a rebuild costs seconds), and the data version moves once, so every
+    cache is invalidated once for the batch. The rebuild also runs when a file was refused, for
+    the files that landed; when none landed (all refused or imported before) nothing moves."""
     outcomes = []
     ordered = sorted(uploads, key=lambda pair: KIND_ORDER.get(pair[1].kind, len(KIND_ORDER)))
     # Its own cursor: other sessions keep reading the shared connection while the import's
     # transaction is open, and must not see it half done.
     cur = con.cursor()
+    landed = False
     try:
         for up, profile in ordered:
             try:
-                result = import_bytes(cur, up.data, up.name, profile)
+                result = import_bytes(cur, up.data, up.name, profile, refresh=False)
             except importer.ImportRefused as exc:
                 outcomes.append(Outcome(up.name, [str(exc)], refused=True, file_id=up.file_id))
                 continue
+            landed = landed or not result.already_imported
             outcomes.append(Outcome(up.name, _summary(result), result.import_id, already=result.already_imported,
                                     file_id=up.file_id))
     finally:
-        cur.close()
+        try:
+            if landed:
+                importer.refresh_derived(cur)
+        finally:
+            cur.close()
     return outcomes
 
 
@@ -485,14 +496,15 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
         cur.close()
 
 
-def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, profile: Profile | None):
-    """``importer.import_file`` for an upload held in memory."""
+def import_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, profile: Profile | None,
+                 refresh: bool = True):
+    """``importer.import_file`` for an upload held in memory (``refresh``: see ``import_uploads``)."""
     with tempfile.TemporaryDirectory(prefix="advisor-funnel-upload-") as tmp:
         # The importer reads a path; the upload is written under its own name in a private folder
         # that is removed straight after (personal columns are never written to the store).
         path = Path(tmp) / (Path(file_name).name or "upload")
         path.write_bytes(data)
-        return importer.import_file(con, path, profile=profile, file_name=file_name)
+        return importer.import_file(con, path, profile=profile, file_name=file_name, refresh=refresh)
 
 
 def new_workspace(label: str) -> dict:

@@ -38,6 +38,14 @@ def counts(db: Path) -> dict[str, int]:
         con.close()
 
 
+def data_version(db: Path) -> int:
+    con = duckdb.connect(str(db))
+    try:
+        return store.data_version(con)
+    finally:
+        con.close()
+
+
 def data_page(db: Path, lang: str = "en"):
     return run_page(db, "data", lang=lang)
 
@@ -145,12 +153,15 @@ def test_a_batch_lands_in_dependency_order_like_the_command_line(env):
     _, db = env
     files = ["calls_utf8.csv", "events_log_utf16.tsv", "candidates_cp932.csv", "staff_utf8_bom.csv"]
     at = upload(data_page(db), *(corpus(n) for n in files))
+    before = data_version(db)
     at.button(key="upload_add").click().run()
     assert not at.exception
     assert "Imported into the shared store." in texts(at, "info")
     reference = store.connect(None)
     importer.import_many(reference, [CORPUS / n for n in files])
     assert counts(db) == store.table_counts(reference)
+    # one batch: derived tables rebuilt once, every cache invalidated once
+    assert data_version(db) == before + 1 == store.data_version(reference)
     # the summary of each file, and its rejected rows as CSV
     assert "events_log_utf16.tsv (events): 7 rows read, 4 imported, 3 rejected" in texts(at, "success")
     assert [b for b in at.download_button if b.key and b.key.startswith("dl_outcome_")]

@@ -1,5 +1,6 @@
 """The upload page's logic without a browser: mapping table <-> profile, saved profiles and their
-recognition, the target-list table <-> TOML, and segment counts for an unsaved list."""
+recognition, importing a batch of uploads, the target-list table <-> TOML, and segment counts for
+an unsaved list."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import i18n, importer, segments, upload
+from dashboard import i18n, importer, segments, store, upload
 from dashboard.importer.profile import Profile
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -256,6 +257,86 @@ def test_segment_counts_of_an_unsaved_list_match_the_stored_segmentation(given):
     stored = dict(con.execute(
         "select segment, count(*) from candidate_segments where segmentation = $k group by 1", {"k": key}).fetchall())
     assert stored == counts
+
+
+# -- importing a batch of uploads -----------------------------------------------------------------
+
+def uploads_of(*names: str) -> list[tuple[upload.Upload, Profile]]:
+    """Each corpus file read as the page reads an upload, with its proposed mapping."""
+    ups = [upload.read_upload(f"file-{i}", n, (CORPUS / n).read_bytes(), profiles=[]) for i, n in enumerate(names)]
+    return [(up, up.base) for up in ups]
+
+
+def funnel(con) -> pd.DataFrame:
+    return con.execute("select * from candidate_funnel order by cand_key").df()
+
+
+def assert_derived_fresh(con) -> None:
+    """candidate_funnel is what a rebuild from the canonical tables gives now."""
+    shown = funnel(con)
+    assert not store.derived_stale(con)
+    assert len(shown) == store.table_counts(con)["candidates"]
+    store.refresh_derived(con)
+    pd.testing.assert_frame_equal(shown, funnel(con))
+
+
+@pytest.fixture
+def rebuilds(monkeypatch) -> list[int]:
+    """Counts the derived-table rebuilds (dashboard.store.refresh_derived builds them all)."""
+    calls = []
+    original = store.refresh_derived
+    monkeypatch.setattr(store, "refresh_derived", lambda con: calls.append(1) or original(con))
+    return calls
+
+
+def test_a_batch_of_uploads_rebuilds_once_and_moves_the_data_version_once(rebuilds):
+    con = store.connect(None)
+    before = store.data_version(con)
+    outcomes = upload.import_uploads(con, uploads_of("events_log_utf16.tsv", "candidates_cp932.csv", "staff_utf8_bom.csv"))
+    # dependency order, every file in, each with its own import
+    assert [(o.file_name, o.refused) for o in outcomes] == [
+        ("staff_utf8_bom.csv", False), ("candidates_cp932.csv", False), ("events_log_utf16.tsv", False)]
+    assert len({o.import_id for o in outcomes}) == 3
+    assert outcomes[1].lines[0] == "candidates_cp932.csv (candidates): 8 rows read, 7 imported, 1 rejected"
+    assert store.data_version(con) == before + 1
+    assert len(rebuilds) == 1
+    assert len(funnel(con)) == 7
+    assert_derived_fresh(con)
+
+
+def test_a_refused_file_in_the_middle_of_a_batch_leaves_the_others_in_and_derived_tables_fresh(rebuilds):
+    con = store.connect(None)
+    before = store.data_version(con)
+    files = ("staff_utf8_bom.csv", "all_bad.csv", "candidates_cp932.csv", "events_log_utf16.tsv")
+    outcomes = upload.import_uploads(con, uploads_of(*files))
+    assert [(o.file_name, o.refused) for o in outcomes] == [
+        ("staff_utf8_bom.csv", False), ("all_bad.csv", True), ("candidates_cp932.csv", False),
+        ("events_log_utf16.tsv", False)]
+    assert outcomes[1].lines[0].startswith("all_bad.csv: no usable rows (all 2 rows rejected")
+    landed = con.execute("select file_name from imports order by import_id").fetchall()
+    assert landed == [("staff_utf8_bom.csv",), ("candidates_cp932.csv",), ("events_log_utf16.tsv",)]
+    assert store.data_version(con) == before + 1
+    assert len(rebuilds) == 1
+    assert_derived_fresh(con)
+
+
+def test_a_refused_last_file_still_rebuilds_for_the_files_before_it(rebuilds):
+    con = store.connect(None)
+    outcomes = upload.import_uploads(con, uploads_of("candidates_cp932.csv", "all_bad.csv"))
+    assert [o.refused for o in outcomes] == [False, True]
+    assert store.data_version(con) == 1 and len(rebuilds) == 1
+    assert len(funnel(con)) == 7
+    assert_derived_fresh(con)
+
+
+def test_a_batch_where_nothing_lands_changes_nothing(rebuilds):
+    con = store.connect(None)
+    upload.import_uploads(con, uploads_of("candidates_cp932.csv"))
+    version, rebuilt = store.data_version(con), len(rebuilds)
+    # the same bytes again (already imported) and a refused file: no rebuild, no new version
+    outcomes = upload.import_uploads(con, uploads_of("candidates_cp932.csv", "all_bad.csv"))
+    assert [(o.already, o.refused) for o in outcomes] == [(True, False), (False, True)]
+    assert store.data_version(con) == version and len(rebuilds) == rebuilt
 
 
 def test_a_header_read_twice_shows_its_required_use():
