@@ -265,6 +265,104 @@ def test_labour_team_outcomes_by_team():
     assert rows(t2, list(t2.columns)) == [("T2", 2, 1, 0, 0)]
 
 
+# --- queries/labour/facts.sql, activity_log.sql, advisor_weeks.sql, out_of_target_minutes.sql ---
+
+
+def _facts_store():
+    return make_store(
+        candidates=[
+            {"candidate_id": "f1", "registered_at": D(2025, 6, 2, 9), "channel": "web", "age": 31},
+            {"candidate_id": "f2", "registered_at": D(2025, 6, 10, 9), "channel": "agent", "age": 50},
+            {"candidate_id": "f3", "registered_at": D(2025, 6, 11, 9), "channel": "web"},
+        ],
+        events=[
+            {"candidate_id": "f1", "stage": "first_contact", "occurred_at": D(2025, 6, 2, 10), "staff_id": "H1"},
+            {"candidate_id": "f1", "stage": "meeting_held", "occurred_at": D(2025, 6, 4, 10), "staff_id": "A1"},
+            {"candidate_id": "f2", "stage": "first_contact", "occurred_at": D(2025, 6, 10, 10), "staff_id": "A1"},
+            {"candidate_id": "f2", "stage": "meeting_held", "occurred_at": D(2025, 6, 16, 10), "staff_id": "X9"},
+            {"candidate_id": "f3", "stage": "meeting_held", "occurred_at": D(2025, 6, 12, 10)},  # nobody named
+        ],
+        staff=[
+            {"staff_id": "H1", "role": "handler", "team": "T1"},
+            {"staff_id": "A1", "role": "advisor", "team": "T1"},
+            {"staff_id": "B1", "role": "both", "team": "T2"},
+        ],
+        activities=[
+            {"candidate_id": "f1", "staff_id": "H1", "started_at": D(2025, 6, 2, 10), "kind": "call", "minutes": 5.0},
+            {"candidate_id": "f1", "staff_id": "A1", "started_at": D(2025, 6, 3, 11), "kind": "call", "minutes": 10.0},
+            {"candidate_id": "f2", "staff_id": "A1", "started_at": D(2025, 6, 10, 10), "kind": "call", "minutes": None},
+            {"candidate_id": "f2", "staff_id": "B1", "started_at": D(2025, 6, 29, 23), "kind": "call", "minutes": 7.0},
+            {"candidate_id": "f3", "staff_id": "B1", "started_at": D(2025, 6, 30, 13), "kind": "call", "minutes": 2.0},
+            {"candidate_id": "f3", "staff_id": "Q7", "started_at": D(2025, 6, 12, 9), "kind": "call", "minutes": 1.0},
+        ],
+        attributes={"age": "DOUBLE"},
+    )
+
+
+def test_labour_facts_one_row_per_advisor_activity_and_named_meeting():
+    con = _facts_store()
+    sql.execute(con, "labour/facts")
+    frame = con.execute("select * from labour_facts order by fact, occurred_at").df()
+    assert list(frame.columns) == ["fact", "staff_id", "cand_key", "occurred_at", "week", "minutes",
+                                   "registered_on", "channel", "first_contact_by"]
+    # Activities: H1 is a handler and Q7 is not in the staff list -> left out; A1 (advisor) and B1
+    # (both) kept, minutes as logged (null stays null). Meetings: every meeting_held with a staff id
+    # (X9 although not in the staff list); f3's unnamed meeting left out. cand_key: registration order.
+    assert rows(frame, list(frame.columns)) == [
+        ("activity", "A1", 1, ts(2025, 6, 3, 11), ts(2025, 6, 2), 10.0, ts(2025, 6, 2), "web", "H1"),
+        ("activity", "A1", 2, ts(2025, 6, 10, 10), ts(2025, 6, 9), None, ts(2025, 6, 10), "agent", "A1"),
+        ("activity", "B1", 2, ts(2025, 6, 29, 23), ts(2025, 6, 23), 7.0, ts(2025, 6, 10), "agent", "A1"),
+        ("activity", "B1", 3, ts(2025, 6, 30, 13), ts(2025, 6, 30), 2.0, ts(2025, 6, 11), "web", None),
+        ("meeting", "A1", 1, ts(2025, 6, 4, 10), ts(2025, 6, 2), None, ts(2025, 6, 2), "web", "H1"),
+        ("meeting", "X9", 2, ts(2025, 6, 16, 10), ts(2025, 6, 16), None, ts(2025, 6, 10), "agent", "A1"),
+    ]
+
+
+def test_labour_activity_log_counts_with_and_without_a_log():
+    con = _facts_store()
+    frame = sql.run(con, "labour/activity_log")
+    # 6 activities, 5 with minutes, advisor (A1 x2, B1 x2) 4; H1 and the unknown Q7 are not.
+    assert rows(frame, list(frame.columns)) == [(6, 5, 4)]
+    empty = sql.run(make_store(), "labour/activity_log")
+    assert rows(empty, list(empty.columns)) == [(0, None, None)]
+    assert str(empty["activities"].dtype) == "int64"
+
+
+def test_labour_advisor_weeks_and_out_of_target_minutes_read_the_facts():
+    from dashboard import segments
+    from dashboard.metrics import labour
+
+    con = _facts_store()
+    labour.ensure_facts(con)
+    # as_of Monday 06-30 noon: B1's call on 06-30 13:00 is later -> ignored.
+    weeks = sql.run(con, "labour/advisor_weeks", **SCOPE)
+    # A1: first contact of f2 (week 06-09), meeting of f1 (week 06-02); X9 (not in staff) held f2's
+    # meeting (week 06-16): role unknown, no team (sorted last). B1 (both) has no first contact or
+    # meeting: no span.
+    assert rows(weeks, ["advisor", "team", "role", "week", "first_contacts", "meetings_held"]) == [
+        ("A1", "T1", "advisor", ts(2025, 6, 2), 0, 1),
+        ("A1", "T1", "advisor", ts(2025, 6, 9), 1, 0),
+        ("X9", None, "unknown", ts(2025, 6, 16), 0, 1),
+    ]
+    web = sql.run(con, "labour/advisor_weeks", **{**SCOPE, "channel": "web"})
+    assert rows(web, ["advisor", "week", "first_contacts", "meetings_held"]) == [("A1", ts(2025, 6, 2), 0, 1)]
+
+    targets = segments.parse_target_list('[[segment]]\nname = "A"\ntarget = true\nage = [30, 39]\n')
+    key = segments.ensure(con, targets)
+    minutes = sql.run(con, "labour/out_of_target_minutes", segmentation=key, **SCOPE)
+    # A1: f1 (age 31, target) 10 min in week 06-02; f2 (age 50, out of target) no minutes -> 0 in
+    # week 06-09. B1: f2 on 06-29 23:00, 7 min out of target (week 06-23); f3 after as_of.
+    assert rows(minutes, list(minutes.columns)) == [
+        ("A1", "T1", ts(2025, 6, 2), 1, 10.0, 10.0, 0.0, 0.0),
+        ("A1", "T1", ts(2025, 6, 9), 1, 0.0, 0.0, 0.0, 0.0),
+        ("B1", "T2", ts(2025, 6, 23), 1, 7.0, 0.0, 7.0, 0.0),
+    ]
+    later = sql.run(con, "labour/out_of_target_minutes", segmentation=key,
+                    **{**SCOPE, "as_of": D(2025, 7, 1), "start": dt.date(2025, 6, 11)})
+    # f3 (registered 06-11, no age: segment unknown) only; B1's 2 minutes on 06-30.
+    assert rows(later, list(later.columns)) == [("B1", "T2", ts(2025, 6, 30), 1, 2.0, 0.0, 0.0, 2.0)]
+
+
 # --- queries/meta/filter_options.sql, queries/meta/store_overview.sql ---------------------------
 
 

@@ -6,6 +6,8 @@ minutes spent on out-of-target candidates.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 
 import duckdb
@@ -23,15 +25,69 @@ def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(columns=columns)
 
 
+# --- facts materialised per data version -----------------------------------------------------
+
+FACTS_VERSION_KEY = "labour_facts_version"
+
+
+def ensure_facts(con: duckdb.DuckDBPyConnection) -> None:
+    """Make ``labour_facts`` (queries/labour/facts.sql) current for the store's data version.
+
+    Built lazily on the first labour query after an import or undo, like ``segments.ensure``
+    builds ``candidate_segments``: the import does not pay for it, and a store that never shows
+    the labour page never holds it. store_meta remembers the data version the table was built
+    from (in the same transaction), so an import or undo invalidates it exactly once."""
+    version = f"{store.data_version(con)}:{_facts_fingerprint()}"
+    cur = con.cursor()
+    try:
+        if _facts_version(cur) == version:
+            return
+    finally:
+        cur.close()
+    with store.write_lock():
+        cur = con.cursor()
+        try:
+            if _facts_version(cur) == version:  # another session built it meanwhile
+                return
+            cur.execute("begin transaction")
+            sql.execute(cur, "labour/facts")
+            cur.execute("insert or replace into store_meta (key, value) values ($k, $v)",
+                        {"k": FACTS_VERSION_KEY, "v": version})
+            cur.execute("commit")
+        except Exception:
+            try:
+                cur.execute("rollback")
+            except duckdb.Error:
+                pass
+            raise
+        finally:
+            cur.close()
+
+
+def _facts_version(con) -> str | None:
+    """'<data version>:<fingerprint of facts.sql>' that built ``labour_facts`` (None: never built)."""
+    row = con.execute("select value from store_meta where key = $k", {"k": FACTS_VERSION_KEY}).fetchall()
+    return row[0][0] if row else None
+
+
+@functools.lru_cache(maxsize=None)
+def _facts_fingerprint() -> str:
+    """A table built by another text of facts.sql (an older release) is rebuilt."""
+    return hashlib.sha256(sql.load("labour/facts").text.encode("utf-8")).hexdigest()[:16]
+
+
 # --- first contacts --------------------------------------------------------------------------
 
 FIRST_CONTACT_COLUMNS = ["team", "week", "role", "first_contacts", "mature_first_contacts", "meetings_after"]
 
 
+@memo.per_data_version
 def first_contacts(
     con: duckdb.DuckDBPyConnection, filters: Filters = Filters(), settings: Settings = DEFAULT
 ) -> pd.DataFrame:
-    """One row per (team, week of first contact, role of whoever made it)."""
+    """One row per (team, week of first contact, role of whoever made it). Memoised per
+    connection and data version: the page's role shares, weekly shares and team table all start
+    from it."""
     filters = with_as_of(con, filters)
     if filters.as_of is None:
         return _empty(FIRST_CONTACT_COLUMNS)
@@ -115,6 +171,7 @@ def advisor_weeks(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) 
     filters = with_as_of(con, filters)
     if filters.as_of is None:
         return _empty(ADVISOR_WEEK_COLUMNS)
+    ensure_facts(con)
     return sql.run(con, "labour/advisor_weeks", **filters.params())
 
 
@@ -161,6 +218,7 @@ def team_workload(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) 
 
 # --- activity log ----------------------------------------------------------------------------
 
+@memo.per_data_version
 def activity_log_info(con: duckdb.DuckDBPyConnection) -> dict:
     """{activities, activities_with_minutes, advisor_activities}: zero activities means no log."""
     row = sql.run(con, "labour/activity_log").iloc[0]
@@ -180,6 +238,7 @@ def out_of_target_minutes(
         return None
     filters = with_as_of(con, filters)
     key = segments.ensure(con, targets)
+    ensure_facts(con)
     frame = sql.run(con, "labour/out_of_target_minutes", segmentation=key, **filters.params())
     with np.errstate(invalid="ignore", divide="ignore"):
         total = frame["minutes_total"].to_numpy(dtype=float)

@@ -4,38 +4,36 @@
 -- Advisors: staff with role advisor or both, and anyone who held a meeting.
 -- Team and advisor filters apply to the advisor (staff.team, staff_id); the others to the
 -- candidate.
+-- Meetings are read from labour_facts (queries/labour/facts.sql: the meeting_held events with the
+-- candidate's filter attributes, current for the data version; the caller makes it current).
 -- Parameters: $start, $end (registration dates, inclusive; null = open), $as_of (later events are
 -- ignored), $team, $channel, $handler, $advisor (null = all).
-with scoped as (
-    select f.candidate_id
-    from candidate_funnel as f
-    where (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-),
-
-first_contacts as (
+with first_contacts as (
     select
         f.first_contact_by as staff_id,
         cast(date_trunc('week', f.first_contact_at) as date) as week,
         count(*) as first_contacts
     from candidate_funnel as f
-    inner join scoped as s on s.candidate_id = f.candidate_id
-    where f.first_contact_at <= cast($as_of as timestamp)
+    where (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
+        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
+        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
+        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
+        and f.first_contact_at <= cast($as_of as timestamp)
     group by 1, 2
 ),
 
 meetings as (
     select
-        e.staff_id,
-        cast(date_trunc('week', e.occurred_at) as date) as week,
+        x.staff_id,
+        x.week,
         count(*) as meetings_held
-    from events as e
-    inner join scoped as s on s.candidate_id = e.candidate_id
-    where e.stage = 'meeting_held'
-        and e.occurred_at <= cast($as_of as timestamp)
-        and e.staff_id is not null
+    from labour_facts as x
+    where x.fact = 'meeting'
+        and x.occurred_at <= cast($as_of as timestamp)
+        and (cast($start as date) is null or x.registered_on >= cast($start as date))
+        and (cast($end as date) is null or x.registered_on <= cast($end as date))
+        and (cast($channel as varchar) is null or x.channel = cast($channel as varchar))
+        and (cast($handler as varchar) is null or x.first_contact_by = cast($handler as varchar))
     group by 1, 2
 ),
 

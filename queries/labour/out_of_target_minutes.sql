@@ -3,19 +3,13 @@
 -- non-target rule or no rule matched), and on candidates whose segment is unknown.
 -- Advisors: staff with role advisor or both. Team and advisor filters apply to the advisor; the
 -- others to the candidate.
+-- Reads labour_facts (queries/labour/facts.sql: the advisor activities with the candidate's
+-- integer key and filter attributes, current for the data version) and candidate_segments on
+-- cand_key; the caller makes both current first (segments.ensure, labour.ensure_facts).
 -- Parameters: $segmentation (candidate_segments key of the target list), $start, $end
 -- (registration dates, inclusive; null = open), $as_of (later activities are ignored), $team,
 -- $channel, $handler, $advisor (null = all).
-with scoped as (
-    select f.candidate_id
-    from candidate_funnel as f
-    where (cast($start as date) is null or cast(f.registered_at as date) >= cast($start as date))
-        and (cast($end as date) is null or cast(f.registered_at as date) <= cast($end as date))
-        and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-        and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-),
-
-advisors as (
+with advisors as (
     select staff_id, team
     from staff
     where role in ('advisor', 'both')
@@ -23,20 +17,30 @@ advisors as (
         and (cast($advisor as varchar) is null or staff_id = cast($advisor as varchar))
 ),
 
+scoped_activities as (
+    select x.staff_id, x.cand_key, x.week, coalesce(x.minutes, 0) as minutes
+    from labour_facts as x
+    where x.fact = 'activity'
+        and x.occurred_at <= cast($as_of as timestamp)
+        and (cast($start as date) is null or x.registered_on >= cast($start as date))
+        and (cast($end as date) is null or x.registered_on <= cast($end as date))
+        and (cast($channel as varchar) is null or x.channel = cast($channel as varchar))
+        and (cast($handler as varchar) is null or x.first_contact_by = cast($handler as varchar))
+),
+
 advisor_activities as (
     select
         a.staff_id,
         v.team,
-        cast(date_trunc('week', a.started_at) as date) as week,
-        coalesce(a.minutes, 0) as minutes,
+        a.week,
+        a.minutes,
         g.is_target
-    from activities as a
+    from scoped_activities as a
     inner join advisors as v on v.staff_id = a.staff_id
-    inner join scoped as s on s.candidate_id = a.candidate_id
-    left join candidate_segments as g
-        on g.candidate_id = a.candidate_id
+    -- Inner: a current segmentation has a row for every candidate (is_target null when unknown).
+    inner join candidate_segments as g
+        on g.cand_key = a.cand_key
         and g.segmentation = cast($segmentation as varchar)
-    where a.started_at <= cast($as_of as timestamp)
 )
 
 select
