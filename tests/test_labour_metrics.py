@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from dashboard import segments
+from dashboard import segments, store
 from dashboard.filters import Filters
 from dashboard.metrics import labour
 from dashboard.report import ReportContext
@@ -167,3 +167,50 @@ def test_empty_store_gives_empty_frames(given):
     assert labour.team_summary(con).empty
     rc = ReportContext(filters=Filters(), settings=DEFAULT, segmentation=None, targets=None)
     assert labour.report_section(con, rc)["division_of_labour"]["by_team"] == []
+
+
+def _add_activity(con, candidate_id, staff_id, started_at, minutes):
+    """What an import does to the store: new rows, derived tables rebuilt, one data version."""
+    con.execute("begin transaction")
+    con.execute("insert into activities values ($1, $2, $3, 'call', $4, 0)", [candidate_id, staff_id, started_at, minutes])
+    store.refresh_derived(con)
+    store.bump_version(con)
+    con.execute("commit")
+
+
+def test_labour_facts_are_built_once_per_data_version(con):
+    builds = []
+    real = labour.sql.execute
+
+    def counting(c, name, **params):
+        if name == "labour/facts":
+            builds.append(store.data_version(con))
+        return real(c, name, **params)
+
+    labour.sql.execute = counting
+    try:
+        first = labour.out_of_target_minutes(con, Filters(as_of=AS_OF), TARGETS)
+        labour.advisor_weeks(con, Filters(as_of=AS_OF))
+        labour.out_of_target_minutes(con, Filters(as_of=AS_OF, team="X"), TARGETS)
+        assert builds == [1]
+        # An import: the facts follow it, built again exactly once for the new version.
+        _add_activity(con, "c0", "a1", MON + D(days=1), 6.0)  # c0 (age 31): target minutes for a1
+        after = labour.out_of_target_minutes(con, Filters(as_of=AS_OF), TARGETS)
+        labour.advisor_summary(con, Filters(as_of=AS_OF, advisor="a1"))
+        assert builds == [1, 2]
+    finally:
+        labour.sql.execute = real
+    before_a1 = first[first["advisor"] == "a1"]
+    after_a1 = after[after["advisor"] == "a1"]
+    assert before_a1[["activities", "minutes_total", "minutes_target"]].values.tolist() == [[1, 4.0, 0.0]]
+    assert after_a1[["activities", "minutes_total", "minutes_target"]].values.tolist() == [[2, 10.0, 6.0]]
+    # The memoised first contacts and log summary follow the data version too.
+    assert labour.activity_log_info(con)["activities"] == len(ACTIVITIES) + 1
+
+
+def test_labour_facts_of_another_text_are_rebuilt(con, monkeypatch):
+    labour.advisor_weeks(con, Filters(as_of=AS_OF))
+    con.execute("delete from labour_facts")  # as if an older facts.sql had built something else
+    monkeypatch.setattr(labour, "_facts_fingerprint", lambda: "another-text")
+    weeks = labour.advisor_weeks(con, Filters(as_of=AS_OF, team="Y"))
+    assert weeks["meetings_held"].sum() == 2  # c3's two meetings, read from rebuilt facts
