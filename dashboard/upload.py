@@ -1,9 +1,8 @@
-"""The Data page's upload flow: reading uploads once, the mapping editor, live validation, the
-session workspace, saved profiles, import history with undo, and the target-list editor.
-
-The first half is plain logic (no Streamlit): mapping table <-> ``Profile``, profile recognition by
-header set, the target-list table <-> TOML, saving files. The second half renders it with
-Streamlit; ``dashboard/views/data.py`` only lays the sections out.
+"""The Data page's logic, without Streamlit: reading an upload once (encoding, sheet, kind),
+the mapping table <-> ``Profile``, live validation, saved profiles and their recognition by header
+set, importing a batch into the shared store or a session workspace, the import history as shown,
+and the target-list table <-> TOML. ``dashboard/sections/`` renders it with Streamlit and
+``dashboard/views/data.py`` only lays the sections out.
 
 Streamlit reruns the page on every click, so each uploaded file is read exactly once, keyed on its
 ``UploadedFile.file_id``; an import happens only on a button press and is remembered per file, and
@@ -512,6 +511,83 @@ def new_workspace(label: str) -> dict:
     return {"con": store.connect(None), "key": f"session:{uuid.uuid4().hex}", "label": label}
 
 
+def import_once(con: duckdb.DuckDBPyConnection, where: str, ready: list[tuple[Upload, Profile]]) -> list[Outcome]:
+    """Import each file into ``where`` ("shared" or a workspace key) at most once per upload (a
+    second press reports the first result; the importer also ignores bytes it has seen before)."""
+    for up, _ in ready:
+        earlier = up.results.get(where)
+        if earlier is not None and not import_exists(con, earlier.import_id):
+            del up.results[where]  # undone since: this upload may go in again
+    todo = [(up, p) for up, p in ready if where not in up.results]
+    done = [up.results[where] for up, p in ready if where in up.results]
+    fresh = import_uploads(con, todo) if todo else []
+    by_id = {up.file_id: up for up, _ in todo}
+    for outcome in fresh:
+        if not outcome.refused:
+            by_id[outcome.file_id].results[where] = outcome
+    again = [Outcome(o.file_name, [t("upload.already_done", file=o.file_name, import_id=o.import_id)],
+                     o.import_id, already=True) for o in done]
+    return fresh + again
+
+
+def import_exists(con: duckdb.DuckDBPyConnection, import_id: int | None) -> bool:
+    cur = con.cursor()
+    try:
+        return bool(cur.execute("select count(*) from imports where import_id = $id", {"id": import_id}).fetchall()[0][0])
+    finally:
+        cur.close()
+
+
+def import_into_workspace(workspace: dict, ready: list[tuple[Upload, Profile]]) -> list[Outcome]:
+    """``import_once`` into a session workspace (``new_workspace``), whose label then lists the
+    files in it; a workspace nothing went into keeps an empty label."""
+    outcomes = import_once(workspace["con"], workspace["key"], ready)
+    if any(o.import_id is not None for o in outcomes):
+        names = [n for n in workspace["label"].split(", ") if n] + [o.file_name for o in outcomes if not o.refused]
+        workspace["label"] = ", ".join(dict.fromkeys(names))
+    return outcomes
+
+
+def detected_text(up: Upload) -> str:
+    """One line on what was detected: sheet or encoding and delimiter, size, the kind it looks like."""
+    raw = up.raw
+    parts = []
+    if raw.sheet:
+        parts.append(t("upload.detected_sheet", sheet=raw.sheet, n=len(raw.sheet_names)))
+    else:
+        delim = {",": t("upload.delim_comma"), "\t": t("upload.delim_tab"), ";": ";", "|": "|"}
+        parts.append(t("upload.detected_text", encoding=raw.encoding or "?",
+                       delimiter=delim.get(raw.delimiter, raw.delimiter or "?")))
+    parts.append(t("upload.detected_size", rows=i18n.fmt_int(raw.n_rows), columns=i18n.fmt_int(len(raw.df.columns))))
+    guess = t(f"import_kind.{raw.kind_guess}") if raw.kind_guess else t("upload.kind_unknown")
+    parts.append(t("upload.detected_kind", kind=guess))
+    return " · ".join(parts)
+
+
+# =============================================================================================
+# Import history
+# =============================================================================================
+
+def history_table(imports: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """The import history as the page shows it: headings, kinds and times in the reader's
+    language; row counts stay numbers (``frame.table`` separates their thousands)."""
+    shown = imports[
+        ["import_id", "file_name", "kind", "profile_name", "rows_read", "rows_accepted", "rows_rejected", "finished_at"]
+    ].assign(
+        kind=[t(f"import_kind.{k}", lang) if i18n.has(f"import_kind.{k}") else k for k in imports["kind"]],
+        finished_at=[i18n.fmt_datetime(ts, lang) for ts in imports["finished_at"]],
+    )
+    return shown.rename(columns={c: t(f"data.col_{c}", lang) for c in (
+        "import_id", "file_name", "kind", "rows_read", "rows_accepted", "rows_rejected", "finished_at")}
+    ).rename(columns={"profile_name": t("data.col_profile", lang)})
+
+
+def default_rejected_import(import_ids: list[int], with_rejections: set[int]) -> int:
+    """Index of the import the rejected-rows picker opens on: the newest (``import_ids`` run
+    newest first) that rejected anything, else the newest."""
+    return next((i for i, import_id in enumerate(import_ids) if import_id in with_rejections), 0)
+
+
 # =============================================================================================
 # Target list: table <-> TOML
 # =============================================================================================
@@ -571,7 +647,7 @@ def _cell_value(text: str):
         return item
 
 
-def _is_blank(v) -> bool:
+def is_blank(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() in ("", "None", "nan", "<NA>")
 
 
@@ -595,13 +671,13 @@ def targets_toml(table: pd.DataFrame, header: str = TARGET_HEADER) -> str:
     for rec in table.to_dict("records"):
         rec.pop("order", None)
         name = rec.get("name")
-        if _is_blank(name):
-            if any(not _is_blank(v) for k, v in rec.items() if k not in ("name", "target")):
+        if is_blank(name):
+            if any(not is_blank(v) for k, v in rec.items() if k not in ("name", "target")):
                 segs.append({"name": "", "target": bool(rec.get("target"))})
             continue
-        seg = {"name": str(name).strip(), "target": bool(rec.get("target")) if not _is_blank(rec.get("target")) else False}
+        seg = {"name": str(name).strip(), "target": bool(rec.get("target")) if not is_blank(rec.get("target")) else False}
         for key, value in rec.items():
-            if key in ("name", "target") or _is_blank(value):
+            if key in ("name", "target") or is_blank(value):
                 continue
             seg[str(key)] = _cell_value(str(value).strip())
         segs.append(seg)
@@ -642,7 +718,7 @@ def segment_counts(con: duckdb.DuckDBPyConnection, targets: segments.TargetList)
         n = int(rec.pop("n"))
         if n == 0:
             continue
-        record = {k: (None if _is_blank(v) else v) for k, v in rec.items()}
+        record = {k: (None if is_blank(v) else v) for k, v in rec.items()}
         seg, _ = segments.classify(targets, record)
         counts[seg] = counts.get(seg, 0) + n
     target = {r.name: r.target for r in targets.rules}
@@ -655,457 +731,3 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-
-
-# =============================================================================================
-# Streamlit: the sections of the Data page
-# =============================================================================================
-
-_UPLOADS = "_upload_state"  # file_id -> Upload
-_OUTCOMES = "_upload_outcomes"  # (where, [Outcome]) of the last import action
-_FLASH = "_data_flash"  # a message to show once after a rerun
-
-
-def _st():
-    import streamlit as st
-
-    return st
-
-
-def sync_uploads(files) -> list[Upload]:
-    """The uploads in the widget, each read once (keyed on ``file_id``); files removed from the
-    widget are forgotten."""
-    st = _st()
-    state: dict[str, Upload] = st.session_state.setdefault(_UPLOADS, {})
-    files = files or []
-    current = []
-    for f in files:
-        up = state.get(f.file_id)
-        if up is None:
-            up = read_upload(f.file_id, f.name, f.getvalue())
-            state[f.file_id] = up
-        current.append(up)
-    for gone in set(state) - {f.file_id for f in files}:
-        del state[gone]
-    return current
-
-
-def render_upload(ctx) -> None:
-    """Upload, detect, map, validate; then explore alone or add to the shared store."""
-    from dashboard import frame
-
-    st = _st()
-    files = st.file_uploader(
-        t("upload.pick"), type=UPLOAD_TYPES, accept_multiple_files=True, key="upload_files",
-        help=t("upload.pick_help"),
-    )
-    st.caption(t("upload.limit", mb=i18n.fmt_int(st.get_option("server.maxUploadSize"))))
-    uploads = sync_uploads(files)
-    _render_outcomes(ctx)
-    if not uploads:
-        return
-    has_candidates = any(up.raw is not None and up.kind == "candidates" for up in uploads)
-    shared_con, _ = frame.shared_store()
-    ready: list[tuple[Upload, Profile]] = []
-    for up in uploads:
-        with st.container(border=True):
-            # Events and calls are checked against the store on show unless their candidates come
-            # in the same batch (then the import, in dependency order, checks them).
-            con = None if has_candidates and up.kind in ("events", "activities") else ctx.con
-            profile = _render_file(up, con, ctx)
-        if profile is not None:
-            ready.append((up, profile))
-    if not ready:
-        return
-    st.markdown(t("upload.ready", n=len(ready), total=len(uploads)))
-    left, right = st.columns(2)
-    explore = left.button(t("upload.explore"), key="upload_explore", help=t("upload.explore_help"),
-                          width="stretch")
-    add = right.button(t("upload.add_shared"), key="upload_add", type="primary", help=t("upload.add_help"),
-                       width="stretch")
-    if explore:
-        workspace = st.session_state.get(frame.WORKSPACE_KEY) or new_workspace("")
-        outcomes = _import_once(workspace["con"], workspace["key"], ready)
-        if any(o.import_id is not None for o in outcomes):
-            names = [n for n in workspace["label"].split(", ") if n] + [o.file_name for o in outcomes if not o.refused]
-            workspace["label"] = ", ".join(dict.fromkeys(names))
-            st.session_state[frame.WORKSPACE_KEY] = workspace
-        st.session_state[_OUTCOMES] = ("session", outcomes)
-        st.rerun()
-    if add:
-        outcomes = _import_once(shared_con, "shared", ready)
-        st.session_state[_OUTCOMES] = ("shared", outcomes)
-        st.rerun()
-
-
-def _import_once(con, where: str, ready: list[tuple[Upload, Profile]]) -> list[Outcome]:
-    """Import each file into ``where`` at most once per upload (a second press reports the first
-    result; the importer also ignores bytes it has seen before)."""
-    for up, _ in ready:
-        earlier = up.results.get(where)
-        if earlier is not None and not _import_exists(con, earlier.import_id):
-            del up.results[where]  # undone since: this upload may go in again
-    todo = [(up, p) for up, p in ready if where not in up.results]
-    done = [up.results[where] for up, p in ready if where in up.results]
-    fresh = import_uploads(con, todo) if todo else []
-    by_id = {up.file_id: up for up, _ in todo}
-    for outcome in fresh:
-        if not outcome.refused:
-            by_id[outcome.file_id].results[where] = outcome
-    again = [Outcome(o.file_name, [t("upload.already_done", file=o.file_name, import_id=o.import_id)],
-                     o.import_id, already=True) for o in done]
-    return fresh + again
-
-
-def _import_exists(con, import_id: int | None) -> bool:
-    cur = con.cursor()
-    try:
-        return bool(cur.execute("select count(*) from imports where import_id = $id", {"id": import_id}).fetchall()[0][0])
-    finally:
-        cur.close()
-
-
-def _render_outcomes(ctx) -> None:
-    from dashboard import frame
-    from dashboard.metrics import store_info
-
-    st = _st()
-    last = st.session_state.get(_OUTCOMES)
-    if not last:
-        return
-    where, outcomes = last
-    if where == "session":
-        workspace = st.session_state.get(frame.WORKSPACE_KEY)
-        con = workspace["con"] if workspace else None
-        st.info(t("upload.done_session"))
-    else:
-        con = frame.shared_store()[0]
-        st.info(t("upload.done_shared"))
-    for i, o in enumerate(outcomes):
-        if o.refused:
-            st.error(o.lines[0])
-            continue
-        (st.info if o.already else st.success)(o.lines[0])
-        if len(o.lines) > 1:
-            st.caption("  \n".join(o.lines[1:]))
-        if con is not None and o.import_id is not None and not o.already:
-            rejected = store_info.rejected_rows(con, o.import_id, i18n.language())
-            if not rejected.empty:
-                frame.download_button(rejected.drop(columns=["raw_json"]), f"rejected_rows_{o.import_id}.csv",
-                                      key=f"dl_outcome_{i}_{o.import_id}")
-    if st.button(t("upload.dismiss"), key="upload_dismiss"):
-        st.session_state.pop(_OUTCOMES, None)
-        st.rerun()
-
-
-def _render_file(up: Upload, con, ctx) -> Profile | None:
-    """One uploaded file: what was detected, the controls, the mapping editor and the live
-    validation. Returns the profile to import with, or None when the file cannot be imported."""
-    from dashboard import frame
-
-    st = _st()
-    # Widgets' labels bind the language: AppTest formats values outside the script thread.
-    lang = i18n.language()
-    st.markdown(f"**{up.name}**")
-    if up.raw is None:
-        st.error(up.error)
-        return None
-    raw = up.raw
-    st.caption(_detected(up))
-    profiles = saved_profiles()
-    enc_key, kind_key, prof_key = f"enc:{up.file_id}", f"kind:{up.file_id}:{up.version}", f"prof:{up.file_id}:{up.version}"
-    # After a language switch the pickers show their kept choice in the new language.
-    frame.follow_language(ctx, enc_key, kind_key, prof_key)
-    c1, c2, c3 = st.columns(3)
-    if raw.sheet_names:
-        if len(raw.sheet_names) > 1:
-            sheet = c1.selectbox(t("upload.sheet"), raw.sheet_names, index=raw.sheet_names.index(raw.sheet),
-                                 key=f"sheet:{up.file_id}")
-            if sheet != raw.sheet:
-                reread(up, up.encoding, sheet, profiles)
-                st.rerun()
-    else:
-        enc = c1.selectbox(t("upload.encoding"), ENCODINGS,
-                           index=frame.widget_default(ctx, enc_key, ENCODINGS.index(up.encoding)),
-                           format_func=lambda e, lang=lang: t("upload.encoding_auto", lang) if e == "auto" else e,
-                           key=enc_key)
-        if enc != up.encoding:
-            reread(up, enc, up.sheet, profiles)
-            st.rerun()
-    if up.error:
-        st.error(up.error)
-        return None
-    kind = c2.selectbox(t("upload.kind"), al.KINDS, index=frame.widget_default(ctx, kind_key, al.KINDS.index(up.kind)),
-                        format_func=lambda k, lang=lang: t(f"import_kind.{k}", lang), key=kind_key)
-    if kind != up.kind:
-        change_kind(up, kind)
-        st.rerun()
-    names = [p.name for p in profiles]
-    current = up.recognised if up.recognised in names else ""
-    chosen = c3.selectbox(t("upload.profile"), ["", *names],
-                          index=frame.widget_default(ctx, prof_key, ([""] + names).index(current)),
-                          format_func=lambda n, lang=lang: n or t("upload.profile_proposed", lang),
-                          key=prof_key)
-    if chosen != current:
-        if chosen:
-            set_base(up, next(p for p in profiles if p.name == chosen), recognised=True)
-        else:
-            set_base(up, importer.propose_profile(raw, kind=up.kind, name=Path(up.name).stem))
-        st.rerun()
-    if up.recognised:
-        st.success(t("upload.recognised", name=up.recognised))
-    else:
-        st.caption(t("upload.proposed"))
-
-    st.markdown(t("upload.mapping_heading"))
-    if up.table is None:
-        up.table = mapping_table(raw, up.base)
-    options = target_options(up.kind)
-    edited = st.data_editor(
-        up.table,
-        key=f"map:{up.file_id}:{up.version}",
-        hide_index=True,
-        num_rows="fixed",
-        width="stretch",
-        disabled=["source", "sample", "personal"],
-        column_config={
-            "source": st.column_config.TextColumn(t("upload.col_source")),
-            "sample": st.column_config.TextColumn(t("upload.col_sample"), width="medium"),
-            "target": st.column_config.SelectboxColumn(t("upload.col_target"), options=options, width="large",
-                                                       format_func=lambda c, lang=lang: target_label(c, lang), required=True),
-            "name": st.column_config.TextColumn(t("upload.col_name"), help=t("upload.col_name_help")),
-            "personal": st.column_config.TextColumn(t("upload.col_personal")),
-        },
-    )
-    try:
-        profile = profile_from_table(edited, up.base, up.kind)
-    except MappingError as exc:
-        for line in exc.messages:
-            st.error(line)
-        return None
-    status = stage_names_table(raw, profile.with_(stage_names=up.base.stage_names))
-    if status is not None:
-        st.markdown(t("upload.stage_names_heading"))
-        edited_status = st.data_editor(
-            status,
-            key=f"status:{up.file_id}:{up.version}:{profile.columns.get('stage')}",
-            hide_index=True, num_rows="fixed", width="stretch", disabled=["value", "rows"],
-            column_config={
-                "value": st.column_config.TextColumn(t("upload.col_status")),
-                "rows": st.column_config.NumberColumn(t("upload.col_rows")),
-                "stage": st.column_config.SelectboxColumn(
-                    t("upload.col_stage"), options=[UNMAPPED, *al.STAGES], required=True,
-                    format_func=lambda s, lang=lang: t(f"stage.{s}", lang) if s in al.STAGES
-                    else t("upload.stage_unmapped", lang)),
-            },
-        )
-        profile = profile.with_(stage_names=stage_names_from_table(edited_status))
-
-    pv = preview(up, profile, con)
-    if pv.dropped:
-        st.caption(t("upload.dropped", items=", ".join(
-            f"{h} ({t(f'import_drop.{why}')})" for h, why in pv.dropped.items())))
-    _render_validation(up, pv)
-    _render_save_profile(up, profile)
-    return None if pv.refused else profile
-
-
-def _detected(up: Upload) -> str:
-    raw = up.raw
-    parts = []
-    if raw.sheet:
-        parts.append(t("upload.detected_sheet", sheet=raw.sheet, n=len(raw.sheet_names)))
-    else:
-        delim = {",": t("upload.delim_comma"), "\t": t("upload.delim_tab"), ";": ";", "|": "|"}
-        parts.append(t("upload.detected_text", encoding=raw.encoding or "?",
-                       delimiter=delim.get(raw.delimiter, raw.delimiter or "?")))
-    parts.append(t("upload.detected_size", rows=i18n.fmt_int(raw.n_rows), columns=i18n.fmt_int(len(raw.df.columns))))
-    guess = t(f"import_kind.{raw.kind_guess}") if raw.kind_guess else t("upload.kind_unknown")
-    parts.append(t("upload.detected_kind", kind=guess))
-    return " · ".join(parts)
-
-
-def _render_validation(up: Upload, pv: importer.Preview) -> None:
-    st = _st()
-    if pv.refused:
-        st.error(pv.refused)
-        return
-    a, b, c = st.columns(3)
-    a.metric(t("upload.rows_read"), i18n.fmt_int(pv.rows_read))
-    b.metric(t("upload.rows_ok"), i18n.fmt_int(pv.rows_accepted))
-    c.metric(t("upload.rows_rejected"), i18n.fmt_int(pv.rows_rejected))
-    for note in pv.notes:
-        st.caption(note.text(i18n.language()))
-    if pv.unmapped:
-        st.caption(t("upload.unmapped", items=", ".join(pv.unmapped)))
-    if pv.rejected_by_reason:
-        st.markdown(t("upload.rejections_heading"))
-        st.dataframe(rejections_by_reason(pv).rename(columns={"reason": t("data.col_reason"),
-                                                             "rows": t("upload.col_rows")}),
-                     hide_index=True, key=f"reasons:{up.file_id}")
-        rej = pv.rejections[["row_number", "column_name", "value", "reason"]].head(200)
-        with st.expander(t("upload.rejected_rows", n=i18n.fmt_int(len(pv.rejections)))):
-            st.dataframe(rej.rename(columns={
-                "row_number": t("data.col_row_number"), "column_name": t("data.col_column"),
-                "value": t("data.col_value"), "reason": t("data.col_reason")}),
-                hide_index=True, width="stretch", key=f"rejrows:{up.file_id}")
-    rows = mapped_rows(pv)
-    if not rows.empty:
-        with st.expander(t("upload.preview_heading", n=len(rows))):
-            st.dataframe(rows, hide_index=True, width="stretch", key=f"mapped:{up.file_id}")
-
-
-def _render_save_profile(up: Upload, profile: Profile) -> None:
-    st = _st()
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    name = left.text_input(t("upload.profile_name"), value=up.recognised or up.base.name,
-                           key=f"pname:{up.file_id}:{up.version}")
-    if right.button(t("upload.save_profile"), key=f"psave:{up.file_id}", width="stretch"):
-        try:
-            path = save_profile(profile, name)
-        except (MappingError, OSError) as exc:
-            st.error(t("upload.profile_not_saved", detail=str(exc)))
-        else:
-            up.recognised = name.strip()
-            st.success(t("upload.profile_saved", name=name.strip(), path=path.name))
-
-
-def history_table(imports: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
-    """The import history as the page shows it: headings, kinds and times in the reader's
-    language; row counts stay numbers (``frame.table`` separates their thousands)."""
-    shown = imports[
-        ["import_id", "file_name", "kind", "profile_name", "rows_read", "rows_accepted", "rows_rejected", "finished_at"]
-    ].assign(
-        kind=[t(f"import_kind.{k}", lang) if i18n.has(f"import_kind.{k}") else k for k in imports["kind"]],
-        finished_at=[i18n.fmt_datetime(ts, lang) for ts in imports["finished_at"]],
-    )
-    return shown.rename(columns={c: t(f"data.col_{c}", lang) for c in (
-        "import_id", "file_name", "kind", "rows_read", "rows_accepted", "rows_rejected", "finished_at")}
-    ).rename(columns={"profile_name": t("data.col_profile", lang)})
-
-
-def render_history(ctx) -> None:
-    """Import history of the store on show, undo, and every rejected row."""
-    from dashboard import cache, frame
-    from dashboard.metrics import store_info
-
-    st = _st()
-    flash = st.session_state.pop(_FLASH, None)
-    if flash:
-        st.success(flash)
-    imports = cache.call(ctx, store_info.imports)
-    if imports.empty:
-        st.caption(t("data.no_imports"))
-        return
-    frame.table(history_table(imports), width="stretch", key="imports_table",
-                # An id is a name, not a quantity: no thousands separator.
-                column_config={t("data.col_import_id"): st.column_config.NumberColumn(format="%d")})
-    names = imports.set_index("import_id")["file_name"].to_dict()
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    pick = left.selectbox(t("data.undo_pick"), imports["import_id"].tolist(),
-                          format_func=lambda i: f"#{i} {names[i]}", key="undo_import")
-    if right.button(t("data.undo"), key="undo_button", width="stretch", help=t("data.undo_help")):
-        try:
-            undo(ctx.con, int(pick))
-        except importer.ImportRefused as exc:
-            st.error(str(exc))
-        else:
-            st.session_state[_FLASH] = t("data.undone", import_id=int(pick), file=names[pick])
-            st.rerun()
-
-    st.subheader(t("data.rejected"))
-    ids = imports["import_id"].tolist()
-    with_rejections = set(cache.call(ctx, store_info.rejections_by_reason)["import_id"])
-    # Keyed: a choice made here is kept across reruns; the default only applies to the first run.
-    choice = st.selectbox(t("data.pick_import"), ids, index=default_rejected_import(ids, with_rejections),
-                          format_func=lambda i: f"#{i} {names[i]}", key="rejected_import")
-    rejected = cache.call(ctx, store_info.rejected_rows, int(choice), ctx.lang)
-    if rejected.empty:
-        st.caption(t("data.rejected_none"))
-        return
-    table = rejected[["row_number", "column_name", "value", "reason"]].rename(columns={
-        "row_number": t("data.col_row_number"), "column_name": t("data.col_column"),
-        "value": t("data.col_value"), "reason": t("data.col_reason")})
-    frame.table(table, width="stretch", key="rejected_table")
-    if (rejected["reason_code"] == "before_registration").any():
-        st.caption(t("data.rejected_steps_caption"))
-    frame.download_button(rejected.drop(columns=["raw_json"]), f"rejected_rows_{choice}.csv", key="dl_rejected")
-
-
-def default_rejected_import(import_ids: list[int], with_rejections: set[int]) -> int:
-    """Index of the import the rejected-rows picker opens on: the newest (``import_ids`` run
-    newest first) that rejected anything, else the newest."""
-    return next((i for i, import_id in enumerate(import_ids) if import_id in with_rejections), 0)
-
-
-def render_targets_editor(ctx) -> None:
-    """The target list as a table (one row per segment, one column per attribute), validated on
-    every edit and saved to the target-list file; the TOML itself for what a table cannot say."""
-    from dashboard import frame
-
-    st = _st()
-    flash = st.session_state.pop(_FLASH + "_targets", None)
-    if flash:
-        st.success(flash)
-    path = targets_path()
-    st.caption(t("target_editor.intro", path=path.name))
-    try:
-        current = frame.current_targets()
-    except segments.TargetListError as exc:
-        current = None
-        st.warning(str(exc))
-    attributes = sorted(segments.available_columns(ctx.con))
-    base = targets_table(current, attributes)
-    base_key = hashlib.sha256((current.key if current else "none").encode() + ",".join(base.columns).encode()).hexdigest()[:12]
-    column_config = {
-        "order": st.column_config.NumberColumn(t("target_editor.col_order"), min_value=1, step=1, help=t("target_editor.col_order_help")),
-        "name": st.column_config.TextColumn(t("target_editor.col_name")),
-        "target": st.column_config.CheckboxColumn(t("target_editor.col_target")),
-    }
-    for a in base.columns[3:]:
-        column_config[a] = st.column_config.TextColumn(a, help=t("target_editor.cell_help"))
-    edited = st.data_editor(base, key=f"targets_editor:{base_key}", hide_index=True, num_rows="dynamic",
-                            width="stretch", column_config=column_config)
-    st.caption(t("target_editor.cell_help"))
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    text = targets_toml(edited, leading_comments(existing) or TARGET_HEADER)
-    parsed = None
-    if current is None and not any(not _is_blank(v) for v in edited["name"]):
-        st.info(t("target_editor.empty"))
-    else:
-        try:
-            parsed = segments.parse_target_list(text, source=path.name)
-        except segments.TargetListError as exc:
-            st.error(str(exc))
-    if parsed is not None and not ctx.is_empty:
-        from dashboard.charts.yellow_zone import segment_label
-
-        # 'unknown' and 'other' in words; the rules' own segment names as they are.
-        counts = segment_counts(ctx.con, parsed).assign(segment=lambda f: [segment_label(s) for s in f["segment"]])
-        frame.table(counts.rename(columns={"segment": t("target_editor.col_segment"), "target": t("target_editor.col_target"),
-                                            "candidates": t("target_editor.col_candidates")}),
-                    key="targets_counts")
-    changed = parsed is not None and (current is None or parsed.key != current.key)
-    if st.button(t("target_editor.save"), key="targets_save", type="primary", disabled=not changed):
-        _save_targets(text, path)
-    with st.expander(t("target_editor.toml_heading")):
-        raw = st.text_area(t("target_editor.toml_label"), value=existing or text, height=300,
-                           key=f"targets_toml:{base_key}")
-        if st.button(t("target_editor.save_toml"), key="targets_save_toml"):
-            _save_targets(raw, path)
-
-
-def _save_targets(text: str, path: Path) -> None:
-    st = _st()
-    try:
-        parsed = save_targets(text, path)
-    except segments.TargetListError as exc:
-        st.error(str(exc))
-        return
-    except OSError as exc:
-        st.error(t("target_editor.not_saved", detail=exc.strerror or str(exc)))
-        return
-    if st.session_state.get("target_list") is not None:
-        st.session_state["target_list"] = parsed
-    st.session_state[_FLASH + "_targets"] = t("target_editor.saved", n=len(parsed.rules), path=path.name)
-    st.rerun()

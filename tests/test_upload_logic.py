@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -337,6 +340,11 @@ def test_a_batch_where_nothing_lands_changes_nothing(rebuilds):
     outcomes = upload.import_uploads(con, uploads_of("candidates_cp932.csv", "all_bad.csv"))
     assert [(o.already, o.refused) for o in outcomes] == [(True, False), (False, True)]
     assert store.data_version(con) == version and len(rebuilds) == rebuilt
+
+
+def test_the_upload_logic_runs_without_streamlit():
+    code = "import sys, dashboard.upload; sys.exit('streamlit' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
 def test_a_header_read_twice_shows_its_required_use():

@@ -1,11 +1,12 @@
 """データ / Data: what is in the store; upload and map exports; import history with undo; the
-target list. The sections themselves live in dashboard/upload.py."""
+target list. The sections themselves live in dashboard/sections/ (their logic in dashboard/upload.py)."""
 
 import streamlit as st
 
-from dashboard import cache, demo, frame, i18n, upload
+from dashboard import cache, demo, frame, i18n
 from dashboard.i18n import t
 from dashboard.metrics import store_info
+from dashboard.sections import history, targets, upload
 
 ctx = frame.context()
 st.title(t("data.title"))
@@ -35,6 +36,6 @@ tab_upload, tab_history, tab_targets = st.tabs([t("data.tab_upload"), t("data.ta
 with tab_upload:
     upload.render_upload(ctx)
 with tab_history:
-    upload.render_history(ctx)
+    history.render_history(ctx)
 with tab_targets:
-    upload.render_targets_editor(ctx)
+    targets.render_targets_editor(ctx)
