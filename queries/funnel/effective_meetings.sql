@@ -5,20 +5,21 @@
 -- Parameters:
 --   $start, $end     first and last meeting date (inclusive; null = open)
 --   $team, $channel, $handler, $advisor, $as_of   the shared filters (see funnel/registrations_by_week.sql)
---   $segmentation    target-list key in candidate_segments (is_target = true marks a target segment)
+--   $segmentation    target-list key in candidate_segments (is_target = true marks a target segment),
+--                    current for the data version (segments.ensure): joined on cand_key
 with funnel as (
     select * from candidate_funnel
 ),
 
 segments as (
-    select candidate_id, is_target
+    select cand_key, is_target
     from candidate_segments
     where segmentation = cast($segmentation as varchar)
 ),
 
 meetings as (
     select
-        f.candidate_id,
+        f.cand_key,
         cast(date_trunc('week', f.meeting_held_at) as date) as meeting_week
     from funnel as f
     where f.meeting_held_at <= cast($as_of as timestamp)
@@ -35,6 +36,6 @@ select
     count(*) as meetings_held,
     count(case when s.is_target then 1 end) as effective_meetings
 from meetings as m
-left join segments as s on s.candidate_id = m.candidate_id
+left join segments as s on s.cand_key = m.cand_key
 group by 1
 order by 1
