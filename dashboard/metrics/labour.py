@@ -37,19 +37,20 @@ def ensure_facts(con: duckdb.DuckDBPyConnection) -> None:
     builds ``candidate_segments``: the import does not pay for it, and a store that never shows
     the labour page never holds it. store_meta remembers the data version the table was built
     from (in the same transaction), so an import or undo invalidates it exactly once."""
-    version = f"{store.data_version(con)}:{_facts_fingerprint()}"
     cur = con.cursor()
     try:
-        if _facts_version(cur) == version:
+        if _facts_version(cur) == _wanted_version(cur):
             return
     finally:
         cur.close()
     with store.write_lock():
         cur = con.cursor()
         try:
-            if _facts_version(cur) == version:  # another session built it meanwhile
-                return
             cur.execute("begin transaction")
+            version = _wanted_version(cur)  # read in the transaction that builds from the data
+            if _facts_version(cur) == version:  # another session built it meanwhile
+                cur.execute("rollback")
+                return
             sql.execute(cur, "labour/facts")
             cur.execute("insert or replace into store_meta (key, value) values ($k, $v)",
                         {"k": FACTS_VERSION_KEY, "v": version})
@@ -62,6 +63,10 @@ def ensure_facts(con: duckdb.DuckDBPyConnection) -> None:
             raise
         finally:
             cur.close()
+
+
+def _wanted_version(con) -> str:
+    return f"{store.data_version(con)}:{_facts_fingerprint()}"
 
 
 def _facts_version(con) -> str | None:
