@@ -329,3 +329,69 @@ def test_a_batch_cut_short_before_its_rebuild_is_repaired_when_the_store_is_open
     con.close()
     con = store.connect(db)
     assert not store.derived_stale(con) and len(_funnel(con)) == 1 and store.data_version(con) == 1
+
+
+EVENTS_HEADER = "求職者ID,求人ID,推薦日,一次面接日,担当CA\n"
+
+
+def test_events_without_a_key_index_are_still_stored_once_within_and_across_files(tmp_path):
+    """events has no primary key (an anti-join keeps each (candidate, stage, time) once): a step
+    repeated in a file and again in a later file is one row, owned by the import that first wrote it."""
+    con = store.connect(None)
+    assert con.execute("select count(*) from duckdb_constraints() where table_name = 'events' "
+                       "and constraint_type = 'PRIMARY KEY'").fetchall() == [(0,)]
+    importer.import_file(con, write(tmp_path, "c.csv", ["A1,2024/4/1 9:00,web,30,,,,"]))
+    first = importer.import_file(con, write(tmp_path, "e1.csv", [
+        "A1,J1,2024/4/2,,佐藤",
+        "A1,J2,2024/4/2,2024/4/5,鈴木",  # the same recommendation day again (another job): one step, last row's staff
+    ], header=EVENTS_HEADER))
+    assert first.counts == {"events_inserted": 2, "events_existing": 0, "staff_inferred": 1}  # 佐藤's step was replaced
+    second = importer.import_file(con, write(tmp_path, "e2.csv", [
+        "A1,J2,2024/4/2,2024/4/5,田中",
+        "A1,J3,2024/4/9,,田中",
+    ], header=EVENTS_HEADER))
+    assert second.counts["events_inserted"] == 1 and second.counts["events_existing"] == 2
+    assert con.execute("select stage, occurred_at, staff_id, import_id from events order by 2, 1").fetchall() == [
+        ("recommended", datetime(2024, 4, 2), "鈴木", first.import_id),
+        ("interview", datetime(2024, 4, 5), "鈴木", first.import_id),
+        ("recommended", datetime(2024, 4, 9), "田中", second.import_id),
+    ]
+    importer.undo(con, second.import_id)
+    assert con.execute("select count(*) from events").fetchall() == [(2,)]
+
+
+def test_a_store_created_with_the_events_primary_key_still_imports(tmp_path):
+    """Stores made before the key was dropped keep it; the anti-join never conflicts with it."""
+    path = tmp_path / "old.duckdb"
+    import duckdb
+
+    old = duckdb.connect(str(path))
+    old.execute("create table events (candidate_id varchar not null, stage varchar not null, "
+                "occurred_at timestamp not null, staff_id varchar, scheduled_for timestamp, "
+                "import_id integer not null, primary key (candidate_id, stage, occurred_at))")
+    old.close()
+    con = store.connect(path)
+    importer.import_file(con, write(tmp_path, "c.csv", ["A1,2024/4/1 9:00,web,30,2024/4/1 9:10,鈴木,,"]))
+    again = importer.import_file(con, write(tmp_path, "c2.csv", [
+        "A1,2024/4/1 9:00,web,30,2024/4/1 9:10,鈴木,2024/4/3 10:00,佐藤"]))
+    assert again.counts["events_inserted"] == 1 and again.counts["events_existing"] == 1
+    assert con.execute("select count(*) from events").fetchall() == [(2,)]
+
+
+def test_a_call_repeated_in_the_log_is_one_activity(tmp_path):
+    con = store.connect(None)
+    importer.import_file(con, write(tmp_path, "c.csv", ["A1,2024/4/1 9:00,web,30,,,,"]))
+    header = "求職者ID,架電日時,架電担当,結果,通話時間(分)\n"
+    r1 = importer.import_file(con, write(tmp_path, "calls.csv", [
+        "A1,2024/4/1 9:30,鈴木,不在,0",
+        "A1,2024/4/1 9:30,鈴木,不在,0",  # the same call twice
+        "A1,2024/4/1 9:30,鈴木,不在,1",  # not the same row: other minutes
+        "A1,2024/4/2 9:30,鈴木,通電,5",
+    ], header=header, encoding="utf-8"))
+    assert r1.counts["activities_inserted"] == 3 and r1.counts["activities_existing"] == 0
+    r2 = importer.import_file(con, write(tmp_path, "calls2.csv", [
+        "A1,2024/4/2 9:30,鈴木,通電,5",
+        "A1,2024/4/3 9:30,鈴木,通電,5",
+    ], header=header, encoding="utf-8"))
+    assert r2.counts["activities_inserted"] == 1 and r2.counts["activities_existing"] == 1
+    assert con.execute("select count(*) from activities").fetchall() == [(4,)]

@@ -4,33 +4,34 @@
 -- Parameters: none.
 -- Stored in cand_key order (registration order), so a period filter skips row groups.
 create or replace table candidate_funnel as
-with first_events as (
+-- One pass over events (first time, and who, of each stage per candidate): a group by (candidate,
+-- stage) and then a pivot cost 0.8 s more CPU at 1M registrations.
+with pivoted as (
     select
         candidate_id,
-        stage,
-        min(occurred_at) as first_at,
-        arg_min(staff_id, occurred_at) as first_staff_id,
-        arg_min(scheduled_for, occurred_at) as first_scheduled_for
+        min(occurred_at) filter (where stage = 'first_contact') as first_contact_at,
+        arg_min(staff_id, occurred_at) filter (where stage = 'first_contact') as first_contact_by,
+        min(occurred_at) filter (where stage = 'meeting_booked') as meeting_booked_at,
+        arg_min(staff_id, occurred_at) filter (where stage = 'meeting_booked') as booked_by,
+        arg_min(scheduled_for, occurred_at) filter (where stage = 'meeting_booked') as scheduled_for,
+        min(occurred_at) filter (where stage = 'meeting_held') as meeting_held_at,
+        arg_min(staff_id, occurred_at) filter (where stage = 'meeting_held') as meeting_advisor_id,
+        min(occurred_at) filter (where stage = 'recommended') as recommended_at,
+        min(occurred_at) filter (where stage = 'interview') as interview_at,
+        min(occurred_at) filter (where stage = 'offer') as offer_at,
+        min(occurred_at) filter (where stage = 'placed') as placed_at
     from events
-    group by 1, 2
+    group by 1
 ),
 
-pivoted as (
+-- A dense integer key (1..n in registration order), valid for this build: candidate_segments
+-- carries it too, so the joins every segment query makes are on integers, not on id strings.
+-- Numbered on the narrow candidates table (a window over the joined wide rows cost 1.9 s at 1M).
+keyed as (
     select
-        candidate_id,
-        max(case when stage = 'first_contact' then first_at end) as first_contact_at,
-        max(case when stage = 'first_contact' then first_staff_id end) as first_contact_by,
-        max(case when stage = 'meeting_booked' then first_at end) as meeting_booked_at,
-        max(case when stage = 'meeting_booked' then first_staff_id end) as booked_by,
-        max(case when stage = 'meeting_booked' then first_scheduled_for end) as scheduled_for,
-        max(case when stage = 'meeting_held' then first_at end) as meeting_held_at,
-        max(case when stage = 'meeting_held' then first_staff_id end) as meeting_advisor_id,
-        max(case when stage = 'recommended' then first_at end) as recommended_at,
-        max(case when stage = 'interview' then first_at end) as interview_at,
-        max(case when stage = 'offer' then first_at end) as offer_at,
-        max(case when stage = 'placed' then first_at end) as placed_at
-    from first_events
-    group by 1
+        cast(row_number() over (order by registered_at, candidate_id) as integer) as cand_key,
+        candidate_id, registered_at, channel, form_version
+    from candidates
 ),
 
 -- Who first tried to reach the candidate (activity log): gives registrants nobody reached a team,
@@ -43,9 +44,7 @@ first_callers as (
 )
 
 select
-    -- A dense integer key (1..n in registration order), valid for this build: candidate_segments
-    -- carries it too, so the joins every segment query makes are on integers, not on id strings.
-    cast(row_number() over (order by c.registered_at, c.candidate_id) as integer) as cand_key,
+    c.cand_key,
     c.candidate_id,
     c.registered_at,
     -- ISO week start (Monday) of the registration: the candidate's cohort.
@@ -69,7 +68,7 @@ select
     p.interview_at,
     p.offer_at,
     p.placed_at
-from candidates as c
+from keyed as c
 left join pivoted as p on p.candidate_id = c.candidate_id
 left join staff as fc on fc.staff_id = p.first_contact_by
 left join staff as bk on bk.staff_id = p.booked_by

@@ -41,9 +41,10 @@ create table if not exists events (
     occurred_at    timestamp not null,
     staff_id       varchar,
     scheduled_for  timestamp,
-    import_id      integer not null,
-    -- The same step at the same instant is one fact, however many files report it.
-    primary key (candidate_id, stage, occurred_at)
+    import_id      integer not null
+    -- (candidate_id, stage, occurred_at) is one fact, however many files report it: the importer
+    -- writes only steps not yet stored (an anti-join). No primary key: keeping its index cost 4-6 s
+    -- and a few hundred MB for 2M events at 1M registrations. Stores created with the key keep it.
 );
 
 create table if not exists staff (
