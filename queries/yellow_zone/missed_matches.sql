@@ -2,6 +2,10 @@
 -- newest registration first, at most $limit rows (null: all, for the CSV download). The page and
 -- the report show a few; their counts come from yellow_zone/missed_counts, so a million
 -- registrations do not send a quarter of a million rows to Python to be counted.
+-- The newest rows are picked on narrow rows (cand_key orders candidates registered at the same
+-- moment by candidate_id, as candidate_funnel.cand_key is numbered), then the shown columns are
+-- fetched for those rows only.
+-- days_from_registration: registration to meeting, or to $as_of for those without one.
 -- Parameters:
 --   $segmentation, $high_yield_segments, $high_advisors, $meeting_window_days: the yellow-zone tiers
 --   and window (staging/missed_matches)
@@ -10,9 +14,30 @@
 --   $limit                 most rows returned (null: no limit)
 with missed as (
     --@include staging/missed_matches
+),
+
+newest as (
+    select *
+    from missed
+    order by registered_at desc, cand_key
+    limit cast($limit as bigint)
 )
 
-select *
-from missed
-order by registered_at desc, candidate_id
-limit cast($limit as bigint)
+select
+    f.candidate_id,
+    n.segment,
+    n.kind,
+    n.advisor,
+    f.team,
+    f.channel,
+    n.registered_at,
+    f.first_contact_at,
+    f.first_contact_by,
+    n.meeting_held_at,
+    (
+        epoch(case when n.kind = 'other_advisor' then n.meeting_held_at else cast($as_of as timestamp) end)
+        - epoch(n.registered_at)
+    ) / 86400.0 as days_from_registration
+from newest as n
+inner join candidate_funnel as f on f.cand_key = n.cand_key
+order by n.registered_at desc, n.cand_key

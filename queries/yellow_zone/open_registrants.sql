@@ -8,9 +8,10 @@
 --   $team, $channel, $handler, $advisor   scope (null: all); with an advisor scope nobody is open,
 --                  since an open registrant has no advisor yet
 -- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
--- fragment staging/scoped_funnel (candidate_funnel rows in scope).
+-- fragment staging/scoped_funnel (candidate_funnel rows in scope). Segments are joined on the
+-- integer cand_key; a candidate without a membership row is 'unknown'.
 with memberships as (
-    select candidate_id, segment, is_target
+    select cand_key, segment, is_target
     from candidate_segments
     where segmentation = cast($segmentation as varchar)
 ),
@@ -29,8 +30,11 @@ select
     f.first_contact_by,
     f.meeting_booked_at
 from scoped as f
-left join memberships as m on m.candidate_id = f.candidate_id
+left join memberships as m on m.cand_key = f.cand_key
 where f.registered_at <= cast($as_of as timestamp)
+    -- A day wider than the exact test below, and a plain range on registered_at: DuckDB skips the
+    -- row groups of older registrations (candidate_funnel is in registration order).
+    and f.registered_at >= cast($as_of as timestamp) - to_seconds(cast($open_days as double) * 86400) - interval 1 day
     and epoch(cast($as_of as timestamp)) - epoch(f.registered_at) < cast($open_days as double) * 86400
     and (f.meeting_held_at is null or f.meeting_held_at > cast($as_of as timestamp))
 order by f.registered_at, f.candidate_id

@@ -10,8 +10,9 @@
 -- fragment staging/scoped_funnel (candidate_funnel rows in scope).
 -- It leaves out registrations after $as_of, which changes nothing here: only meetings held by
 -- $as_of count, and the importer rejects steps dated before their registration.
+-- Segments are joined on the integer cand_key; a candidate without a membership row is 'unknown'.
 with memberships as (
-    select candidate_id, segment
+    select cand_key, segment
     from candidate_segments
     where segmentation = cast($segmentation as varchar)
 ),
@@ -26,7 +27,7 @@ meetings as (
         f.meeting_advisor_id as advisor,
         coalesce(m.segment, 'unknown') as segment
     from scoped as f
-    left join memberships as m on m.candidate_id = f.candidate_id
+    left join memberships as m on m.cand_key = f.cand_key
     where f.meeting_held_at is not null
         and f.meeting_advisor_id is not null
         and f.meeting_held_at <= cast($as_of as timestamp)
