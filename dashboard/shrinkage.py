@@ -95,6 +95,10 @@ def strength_draws(k, n, groups, strength: float, size: int, floor: float = 5.0,
     re-estimated on each (``x*``), and the basic bootstrap ``2 x - x*`` is turned back into a
     strength; ``x <= 0`` means no detectable spread (``NO_SPREAD``). Returns ``size`` strengths,
     each at least ``floor``.
+
+    The simulated tables are drawn one after another (the random stream is that of one draw at a
+    time) and their moments computed all at once (``_moments_batch``: the same sums, so the same
+    figures as ``_moments`` on each table).
     """
     k, n, g = _prepare(k, n, groups)
     rng = np.random.default_rng(seed)
@@ -102,15 +106,44 @@ def strength_draws(k, n, groups, strength: float, size: int, floor: float = 5.0,
     x_used = 1.0 / (strength + 1.0)
     pooled = pd.Series(k).groupby(g).sum() / pd.Series(n).groupby(g).sum()
     mu = np.clip(pooled.reindex(g).to_numpy(), _EPS, 1 - _EPS)
-    draws = np.empty(size)
+    n_int = n.astype(np.int64)
+    k_star = np.empty((size, len(n)))
     for i in range(size):
         theta = rng.beta(mu * strength, (1 - mu) * strength)
-        k_star = rng.binomial(n.astype(np.int64), theta).astype(float)
-        excess, information = _moments(k_star, n, g)
-        x_star = excess / information if information > 0 else x_used
-        x = 2 * x_used - x_star
-        draws[i] = NO_SPREAD if x <= 0 else min(max(1.0 / x - 1.0, floor), NO_SPREAD)
-    return draws
+        k_star[i] = rng.binomial(n_int, theta)
+    excess, information = _moments_batch(k_star, n, g)
+    positive = information > 0
+    x_star = np.where(positive, excess / np.where(positive, information, 1.0), x_used)
+    x = 2 * x_used - x_star
+    with np.errstate(divide="ignore"):
+        spread = np.minimum(np.maximum(1.0 / x - 1.0, floor), NO_SPREAD)
+    return np.where(x <= 0, NO_SPREAD, spread)
+
+
+def _moments_batch(k: np.ndarray, n: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_moments`` of each row of ``k`` (tables x units) against the same ``n`` and groups.
+
+    Every sum runs over the same units in the same order as ``_moments`` does (a row of a
+    C-ordered array is summed as the 1-D array would be), and a skipped group adds nothing, so each
+    row gives exactly ``_moments``' figures.
+    """
+    rows = k.shape[0]
+    excess = np.zeros(rows)
+    information = np.zeros(rows)
+    for label in np.unique(g):
+        sel = np.flatnonzero(g == label)
+        kg, ng = np.ascontiguousarray(k[:, sel]), n[sel]
+        units, total = len(sel), float(ng.sum())
+        if units < 2:
+            continue
+        mu = kg.sum(axis=1) / total
+        valid = (mu > 0) & (mu < 1)
+        mu_col = np.where(valid, mu, 0.5)[:, None]
+        t = np.sum(ng * (kg / ng - mu_col) ** 2, axis=1) / (mu_col[:, 0] * (1 - mu_col[:, 0]))
+        excess = np.where(valid, excess + (t - (units - 1)), excess)
+        info_g = total - units + 1 - float(np.sum(ng**2)) / total
+        information = np.where(valid, information + info_g, information)
+    return excess, information
 
 
 def posterior_params(k, n, parent, strength: float) -> tuple[np.ndarray, np.ndarray]:
