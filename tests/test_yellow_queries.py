@@ -288,3 +288,36 @@ def test_a_download_can_fetch_its_frame_only_when_clicked(monkeypatch):
     assert clicked["data"]().decode("utf-8-sig").splitlines() == ["a", "1", "2"] and fetched == [1]
     frame.download_button(pd.DataFrame({"b": [3]}), "y.csv", key="k2")
     assert clicked["data"]().decode("utf-8-sig").splitlines() == ["b", "3"]
+
+
+def test_expected_loss_is_negative_where_the_assigned_advisor_beats_the_yellow_zone(given):
+    """A missed match is a tier fact; its expected loss is signed (yellow-zone mean minus the cell).
+
+    Mature meetings (placements): A1 H 20 (6), L 40 (12); A2 H 20 (8), L 40 (0); A3 H 20 (2), L 40 (4).
+    Segments: H 16/60, L 16/120, so H is the high-yield one. Index (k + 5) / (E + 5) with
+    E = 20 * 16/60 + 40 * 16/120 = 32/3 for everyone: A1 23 / (47/3), A2 13 / (47/3), A3 11 / (47/3),
+    so A1 alone is high-converting and the yellow zone is (A1, H). A2, though outside the tier,
+    places H better than A1. Every H cell shrinks towards the same parent p (H's shrunk rate) with
+    the cells' strength m, so cell(a, H) = (m p + k_a) / (m + 20) and the parent cancels:
+    loss(A2) = (6 - 8) / (m + 20) < 0, loss(A3) = (6 - 2) / (m + 20) > 0, and the total over the
+    40 missed meetings is 20 * (-2 + 4) / (m + 20) = 40 / (m + 20).
+    """
+    w = World()
+    for advisor, h, lo in (("A1", 6, 12), ("A2", 8, 0), ("A3", 2, 4)):
+        w.block(advisor, "H", 20, h)
+        w.block(advisor, "L", 40, lo)
+    con = given(candidates=w.candidates, events=w.events, staff=STAFF, attributes={"seg": "VARCHAR"})
+    key = segments.ensure(con, "seg")
+    model = yz.placement_model(con, FILTERS, DEFAULT, key)
+    assert yz.high_converting_advisors(model) == ["A1"] and yz.high_yield_segments(model) == ["H"]
+    m = model["prior"]["cells"]["strength"]
+    missed = yz.missed_matches(con, FILTERS, DEFAULT, key)
+    assert missed["kind"].eq("other_advisor").all() and len(missed) == 40
+    loss = missed.groupby("advisor")["expected_loss"].agg(["min", "max", "size"])
+    assert loss.loc["A2", "size"] == loss.loc["A3", "size"] == 20
+    assert loss.loc["A2", "min"] == pytest.approx(-2 / (m + 20)) and loss.loc["A2", "max"] == pytest.approx(-2 / (m + 20))
+    assert loss.loc["A3", "min"] == pytest.approx(4 / (m + 20)) and loss.loc["A3", "max"] == pytest.approx(4 / (m + 20))
+    # The total is net: the counted summary (SQL) and the whole list agree on 40 / (m + 20).
+    summary = yz.missed_overview(con, FILTERS, DEFAULT, key, limit=5)["summary"]
+    assert summary["expected_placements_lost"] == pytest.approx(40 / (m + 20))
+    assert yz.missed_summary(missed)["expected_placements_lost"] == pytest.approx(40 / (m + 20))

@@ -270,7 +270,17 @@ def _missed_params(model: dict, filters: Filters, settings: Settings, segmentati
 
 def _with_expected_loss(rows: pd.DataFrame, model: dict) -> pd.DataFrame:
     """Adds advisor_name, advisor_tier, rate_assigned, rate_yellow_zone and expected_loss to rows
-    with an ``advisor`` and a ``segment`` column (one missed match or a count of them)."""
+    with an ``advisor`` and a ``segment`` column (one missed match or a count of them).
+
+    ``expected_loss`` is signed on purpose: it is what the meeting would have gained, in expected
+    placements, had an average yellow-zone advisor held it instead. A missed match is defined by
+    tiers (metrics.md: a high-yield meeting held by an advisor outside the high-converting tier),
+    and the tier ranks an advisor's index over all segments, so an advisor outside it can still
+    place this segment better than the yellow zone does; the loss is then negative, and rightly: that
+    meeting lost nothing. Clipping at zero would count every such meeting as no better than the
+    yellow zone and bias ``expected_placements_lost`` upwards (the more so the noisier the cells),
+    so the total is the net of gains and losses. Rows without a meeting have no cell: NaN.
+    """
     cells = model["cells"].set_index(["advisor", "segment"])
     yellow = model["cells"][model["cells"]["is_yellow_zone"]].groupby("segment")["shrunk_rate"].mean()
     adv = model["advisors"].set_index("advisor")
