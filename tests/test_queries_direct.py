@@ -198,6 +198,53 @@ def test_funnel_candidate_list_scope_filters():
     assert [r[0] for r in rows(window, ["candidate_id"])] == ["b", "c"]
 
 
+# --- queries/handoff/response_bucket_weeks.sql -------------------------------------------------
+
+
+def test_handoff_response_bucket_weeks_wall_and_business_buckets_with_meetings():
+    from dashboard import business_hours
+    from dashboard.settings import DEFAULT
+
+    people = [  # (candidate, registered, first contact, meeting held)
+        ("a", D(2025, 6, 2, 9), D(2025, 6, 2, 9, 3), D(2025, 6, 5, 10)),    # 3 min, meeting
+        ("b", D(2025, 6, 3, 10), D(2025, 6, 3, 12), None),                  # 120 min
+        ("c", D(2025, 6, 4, 10), D(2025, 6, 12, 10), D(2025, 6, 12, 11)),   # 8 d: not contacted in 7 d; meeting 8 d
+        ("f", D(2025, 6, 7, 10), D(2025, 6, 9, 9, 10), None),               # Sat 10:00 -> Mon 9:10: 2,830 / 10 business min
+        ("d", D(2025, 6, 25, 10), D(2025, 6, 25, 10, 30), None),            # 30 min, cohort 06-23
+        ("e", D(2025, 7, 1, 10), D(2025, 7, 1, 10, 5), None),               # after as_of
+    ]
+    events = [{"candidate_id": c, "stage": "first_contact", "occurred_at": fc, "staff_id": "H1"} for c, _, fc, _ in people]
+    events += [{"candidate_id": c, "stage": "meeting_held", "occurred_at": m, "staff_id": "A1"} for c, _, _, m in people if m]
+    con = make_store(
+        candidates=[{"candidate_id": c, "registered_at": r} for c, r, _, _ in people], events=events,
+        staff=[{"staff_id": "H1", "role": "handler", "team": "T1"}, {"staff_id": "A1", "role": "advisor", "team": "T1"}],
+    )
+    params = {**SCOPE, "window_days": 7, "meeting_window_days": 14, "bound_1": 5, "bound_2": 60, "bound_3": 1440,
+              "bound_4": 4320, "calendar": business_hours.ensure(con, DEFAULT)}
+    columns = ["cohort_week", "bucket", "registrations", "meetings", "is_mature_response", "is_mature_meeting"]
+    # Buckets (bounds 5, 60, 1440, 4320 min; 5 = not contacted within 7 d). Cohort 06-02 is mature for
+    # both windows (06-02 + 7 + 14 d = 06-23 <= as_of 06-30 noon); cohort 06-23 for neither
+    # (06-23 + 7 + 7 d = 07-07). Wall clock: a 3 min -> 0; b 120 -> 2; f 2,830 -> 3; c -> 5; d 30 -> 1.
+    wall = sql.run(con, "handoff/response_bucket_weeks", **params, basis="wall")
+    assert list(wall.columns) == columns
+    assert rows(wall, columns) == [
+        (ts(2025, 6, 2), 0, 1, 1, True, True),
+        (ts(2025, 6, 2), 2, 1, 0, True, True),
+        (ts(2025, 6, 2), 3, 1, 0, True, True),
+        (ts(2025, 6, 2), 5, 1, 1, True, True),
+        (ts(2025, 6, 23), 1, 1, 0, False, False),
+    ]
+    # Business minutes (9:00-19:00 Mon-Fri): f counts 10 minutes (Monday 9:00 -> 9:10) -> bucket 1.
+    business = sql.run(con, "handoff/response_bucket_weeks", **params, basis="business")
+    assert rows(business, columns) == [
+        (ts(2025, 6, 2), 0, 1, 1, True, True),
+        (ts(2025, 6, 2), 1, 1, 0, True, True),
+        (ts(2025, 6, 2), 2, 1, 0, True, True),
+        (ts(2025, 6, 2), 5, 1, 1, True, True),
+        (ts(2025, 6, 23), 1, 1, 0, False, False),
+    ]
+
+
 # --- queries/labour/team_outcomes.sql -----------------------------------------------------------
 
 

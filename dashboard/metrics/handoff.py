@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard import business_hours, sql
+from dashboard import business_hours, memo, sql
 from dashboard.filters import Filters
 from dashboard.metrics import funnel
 from dashboard.settings import DEFAULT, Settings
@@ -117,12 +117,20 @@ def response_buckets(
     registrations, rate/low/high (share of all registrations), and excluded_cohorts /
     excluded_registrations (the same on every row)."""
     _check_basis(basis)
-    weekly = funnel._dates(sql.run(
-        con, "handoff/response_buckets", **filters.params(),
-        window_days=settings.response_window_days, basis=basis,
-        calendar=_calendar(con, filters, settings), **_bound_params(settings),
+    weekly = _bucket_weeks(con, filters, settings, basis)
+    weekly = weekly[["cohort_week", "bucket", "registrations", "is_mature_response"]]
+    return _bucket_frame(weekly.rename(columns={"is_mature_response": "is_mature"}), settings, k_col="registrations")
+
+
+@memo.per_data_version
+def _bucket_weeks(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, basis: str) -> pd.DataFrame:
+    """Registrations and meetings per (cohort week, response bucket): one pass shared by the
+    distribution and the lead decay, which a page and the report ask for together."""
+    return funnel._dates(sql.run(
+        con, "handoff/response_bucket_weeks", **filters.params(),
+        window_days=settings.response_window_days, meeting_window_days=settings.meeting_window_days,
+        basis=basis, calendar=_calendar(con, filters, settings), **_bound_params(settings),
     ), "cohort_week")
-    return _bucket_frame(weekly, settings, k_col="registrations")
 
 
 def _bucket_frame(weekly: pd.DataFrame, settings: Settings, k_col: str, n_col: str | None = None) -> pd.DataFrame:
@@ -149,12 +157,10 @@ def meeting_rate_by_response(
     """Lead decay: per response bucket (0..5, key), registrations, meetings within the meeting
     window, rate/low/high, over cohorts mature for both windows."""
     _check_basis(basis)
-    weekly = funnel._dates(sql.run(
-        con, "handoff/meeting_rate_by_response", **filters.params(),
-        window_days=settings.response_window_days, meeting_window_days=settings.meeting_window_days,
-        basis=basis, calendar=_calendar(con, filters, settings), **_bound_params(settings),
-    ), "cohort_week")
-    return _bucket_frame(weekly, settings, k_col="meetings", n_col="registrations")
+    weekly = _bucket_weeks(con, filters, settings, basis)
+    weekly = weekly[["cohort_week", "bucket", "registrations", "meetings", "is_mature_meeting"]]
+    return _bucket_frame(weekly.rename(columns={"is_mature_meeting": "is_mature"}), settings,
+                         k_col="meetings", n_col="registrations")
 
 
 # --- handoff lag and live transfer ------------------------------------------------------------
@@ -220,11 +226,38 @@ def time_to_meeting(
     (group_value, day 0..time_to_meeting_days) with at_risk, meetings, censored, share_with_meeting
     and a Greenwood 95% band (low, high). Still-waiting candidates are censored at as_of."""
     funnel._check_group_by(group_by)
-    counts = sql.run(
-        con, "handoff/time_to_meeting", **filters.params(),
-        max_days=settings.time_to_meeting_days, group_by=group_by,
-    )
+    if group_by is None:
+        counts = _overall_day_counts(_team_day_counts(con, filters, settings.time_to_meeting_days))
+    elif group_by == "team":
+        counts = _team_day_counts(con, filters, settings.time_to_meeting_days)
+    else:
+        counts = sql.run(
+            con, "handoff/time_to_meeting", **filters.params(),
+            max_days=settings.time_to_meeting_days, group_by=group_by,
+        )
     return kaplan_meier(counts, settings.time_to_meeting_days)
+
+
+@memo.per_data_version
+def _team_day_counts(con: duckdb.DuckDBPyConnection, filters: Filters, max_days: int) -> pd.DataFrame:
+    """The Kaplan-Meier counts per (team, day): the page draws the curve per team and overall, and
+    the overall counts are these added up (_overall_day_counts), so one pass serves both."""
+    return sql.run(con, "handoff/time_to_meeting", **filters.params(), max_days=max_days, group_by="team")
+
+
+def _overall_day_counts(by_team: pd.DataFrame) -> pd.DataFrame:
+    """Per-day counts of all candidates from the per-team counts (every candidate is in exactly one
+    team group, the null team included): meetings and censored add up per day, and at_risk is again
+    everyone whose meeting or censoring comes on that day or later (as time_to_meeting.sql counts)."""
+    days = by_team.groupby("day", sort=True)[["meetings", "censored"]].sum()
+    at_risk = (days["meetings"] + days["censored"])[::-1].cumsum()[::-1]
+    return pd.DataFrame({
+        "group_value": pd.Series([None] * len(days), dtype=object),
+        "day": days.index.to_numpy(),
+        "at_risk": at_risk.to_numpy(),
+        "meetings": days["meetings"].to_numpy(),
+        "censored": days["censored"].to_numpy(),
+    })
 
 
 def kaplan_meier(counts: pd.DataFrame, max_days: int) -> pd.DataFrame:
