@@ -115,6 +115,63 @@ def test_form_unknown_values_counts_combinations_of_unknown_candidates():
     assert rows(web, ["age", "job", "candidates"]) == [(None, None, 1)]
 
 
+# --- queries/form/value_counts_table.sql, form/value_counts_build.sql (staging/form_outcomes) ---
+
+
+def test_form_value_counts_build_counts_per_grain_and_flags():
+    from dashboard.metrics import form
+
+    con = make_store(
+        candidates=[
+            {"candidate_id": "p", "registered_at": D(2025, 6, 2, 9), "channel": "web", "job": " it "},
+            {"candidate_id": "q", "registered_at": D(2025, 6, 3, 9), "channel": "web", "job": "it"},
+            {"candidate_id": "r", "registered_at": D(2025, 6, 24, 9), "channel": "agent", "job": ""},
+            {"candidate_id": "late", "registered_at": D(2025, 7, 1, 9), "channel": "web", "job": "it"},
+        ],
+        events=[
+            {"candidate_id": "p", "stage": "first_contact", "occurred_at": D(2025, 6, 2, 10), "staff_id": "H1"},
+            {"candidate_id": "p", "stage": "meeting_held", "occurred_at": D(2025, 6, 5, 10), "staff_id": "A1"},
+            {"candidate_id": "q", "stage": "meeting_held", "occurred_at": D(2025, 6, 20, 10), "staff_id": "A1"},
+        ],
+        staff=[{"staff_id": "H1", "role": "handler", "team": "T1"}, {"staff_id": "A1", "role": "advisor", "team": "T1"}],
+        attributes={"job": "VARCHAR"},
+    )
+    con.execute(sql.load("form/value_counts_table").text)
+    text, query = form._field_text(con, "form/value_counts_build", ["job"])
+    for kind in ("weeks", "cells"):
+        con.execute(text, query.bind({**SCOPE, "build": kind, "kind": kind, "meeting_window_days": 14,
+                                      "placement_window_days": 120}))
+    got = con.execute(
+        "select build, grain, field, value, cohort_week, team, channel, handler, is_meeting_mature, has_meeting, "
+        "is_placement_mature, has_placement, candidates from form_value_counts order by build desc, grain, "
+        "cohort_week nulls first, channel nulls first, handler nulls first, value nulls first, has_meeting").df()
+    # as_of 06-30 noon: 'late' is out. Cohort 06-02 is meeting-mature (06-02 + 7 + 14 d = 06-23 <= as_of),
+    # cohort 06-23 is not. p met within 3 days; q after 17 (no meeting within 14 d); no meeting week is
+    # placement-mature (+ 7 + 120 d). " it " is trimmed to "it"; "" is empty (null). Team: p and q through
+    # the meeting advisor A1 (T1); r has none. Only p has a handler (first contact H1).
+    w1, w4 = ts(2025, 6, 2), ts(2025, 6, 23)
+    assert rows(got, list(got.columns)) == [
+        ("weeks", "all", "job", None, None, None, None, None, False, False, False, False, 1),  # r
+        ("weeks", "all", "job", "it", None, None, None, None, True, False, False, False, 1),  # q
+        ("weeks", "all", "job", "it", None, None, None, None, True, True, False, False, 1),  # p
+        ("weeks", "week", "job", "it", w1, None, None, None, True, False, False, False, 1),
+        ("weeks", "week", "job", "it", w1, None, None, None, True, True, False, False, 1),
+        ("weeks", "week", "job", None, w4, None, None, None, False, False, False, False, 1),
+        ("cells", "cell", "job", "it", w1, "T1", "web", None, True, False, False, False, 1),  # q
+        ("cells", "cell", "job", "it", w1, "T1", "web", "H1", True, True, False, False, 1),  # p
+        ("cells", "cell", "job", None, w4, None, "agent", None, False, False, False, False, 1),  # r
+        ("cells", "channel", "job", None, None, None, "agent", None, False, False, False, False, 1),
+        ("cells", "channel", "job", "it", None, None, "web", None, True, False, False, False, 1),
+        ("cells", "channel", "job", "it", None, None, "web", None, True, True, False, False, 1),
+        ("cells", "handler", "job", None, None, None, None, None, False, False, False, False, 1),
+        ("cells", "handler", "job", "it", None, None, None, None, True, False, False, False, 1),
+        ("cells", "handler", "job", "it", None, None, None, "H1", True, True, False, False, 1),
+        ("cells", "team", "job", None, None, None, None, None, False, False, False, False, 1),
+        ("cells", "team", "job", "it", None, "T1", None, None, True, False, False, False, 1),
+        ("cells", "team", "job", "it", None, "T1", None, None, True, True, False, False, 1),
+    ]
+
+
 # --- queries/funnel/candidate_list.sql ----------------------------------------------------------
 
 LIST_STAFF = [

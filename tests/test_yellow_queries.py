@@ -321,3 +321,47 @@ def test_expected_loss_is_negative_where_the_assigned_advisor_beats_the_yellow_z
     summary = yz.missed_overview(con, FILTERS, DEFAULT, key, limit=5)["summary"]
     assert summary["expected_placements_lost"] == pytest.approx(40 / (m + 20))
     assert yz.missed_summary(missed)["expected_placements_lost"] == pytest.approx(40 / (m + 20))
+
+
+def test_missed_list_orders_a_tie_on_registration_time_by_candidate_id(given):
+    """The list picks its newest rows on (registered_at, cand_key): cand_key numbers candidates
+    registered at the same moment by candidate_id, so a tie reads in candidate_id order, cut or not."""
+    same = AS_OF - dt.timedelta(days=30)
+    ids = ["c9", "c10", "b2", "a1"]  # written in this order; "a1" < "b2" < "c10" < "c9" as text
+    candidates = [{"candidate_id": c, "registered_at": same, "seg": "H"} for c in ids]
+    candidates.append({"candidate_id": "z0", "registered_at": same - dt.timedelta(days=1), "seg": "H"})
+    # the high-converting advisor is A1 by fiat (the tiers are passed to the query by hand)
+    con = given(candidates=candidates, staff=STAFF, attributes={"seg": "VARCHAR"})
+    key = segments.ensure(con, "seg")
+    params = dict(segmentation=key, high_yield_segments=["H"], high_advisors=["A1"], meeting_window_days=14,
+                  start=None, end=None, team=None, channel=None, handler=None, advisor=None, as_of=AS_OF)
+    from dashboard import sql
+
+    full = sql.run(con, "yellow_zone/missed_matches", limit=None, **params)
+    assert full["candidate_id"].tolist() == ["a1", "b2", "c10", "c9", "z0"]
+    assert (full["kind"] == "no_meeting").all() and full["days_from_registration"].round(6).tolist() == [30] * 4 + [31]
+    cut = sql.run(con, "yellow_zone/missed_matches", limit=2, **params)
+    assert cut["candidate_id"].tolist() == ["a1", "b2"]
+
+
+def test_open_registrants_at_the_edge_of_the_open_window(given):
+    """open_registrants reads only recent row groups (a plain registered_at range a day wider than
+    the window); the exact test still decides: strictly younger than open_days."""
+    days = DEFAULT.open_registrant_days  # 14
+    ages = {"o1": dt.timedelta(days=days) - dt.timedelta(seconds=1),  # open by a second
+            "o2": dt.timedelta(days=days),                            # exactly the window: not open
+            "o3": dt.timedelta(days=days, hours=12),                  # inside the wider range, not open
+            "o4": dt.timedelta(days=days + 2),
+            "o5": dt.timedelta(hours=1)}
+    candidates = [{"candidate_id": c, "registered_at": AS_OF - age, "seg": "H"} for c, age in ages.items()]
+    con = given(candidates=candidates, staff=STAFF, attributes={"seg": "VARCHAR"})
+    key = segments.ensure(con, "seg")
+    from dashboard import sql
+
+    got = sql.run(con, "yellow_zone/open_registrants", segmentation=key, open_days=days, start=None, end=None,
+                  team=None, channel=None, handler=None, advisor=None, as_of=AS_OF)
+    assert got["candidate_id"].tolist() == ["o1", "o5"]
+    # a fractional window: 13.5 days keeps o5 only
+    half = sql.run(con, "yellow_zone/open_registrants", segmentation=key, open_days=13.5, start=None, end=None,
+                   team=None, channel=None, handler=None, advisor=None, as_of=AS_OF)
+    assert half["candidate_id"].tolist() == ["o5"]

@@ -9,7 +9,10 @@ bound parameters.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import math
+import weakref
 
 import duckdb
 import numpy as np
@@ -17,7 +20,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from dashboard import segments, sql, stats, store
-from dashboard.filters import Filters, with_as_of
+from dashboard.filters import Filters, resolve_as_of, with_as_of
 from dashboard.settings import DEFAULT, Settings
 
 RECOMMENDATIONS = ("required", "optional", "drop")
@@ -48,8 +51,8 @@ def _is_numeric(dtype: str) -> bool:
     )
 
 
-def _run_fields(con: duckdb.DuckDBPyConnection, name: str, fields: list[str], **params) -> pd.DataFrame:
-    """Run a field template with ``fields`` spliced in as validated, quoted column names."""
+def _field_text(con: duckdb.DuckDBPyConnection, name: str, fields: list[str]) -> tuple[str, sql.Query]:
+    """A field template's text with ``fields`` spliced in as validated, quoted column names."""
     allowed = segments.available_columns(con)
     quoted = [sql.quote_identifier(f, set(allowed)) for f in fields]
     query = sql.load(name)
@@ -60,6 +63,12 @@ def _run_fields(con: duckdb.DuckDBPyConnection, name: str, fields: list[str], **
         .replace("/* @filled_flags */", ", ".join(f"{_filled_flag(q, allowed[f])} as {q}" for f, q in zip(fields, quoted)))
         .replace("/* @filled_sums */", ", ".join(f"cast(sum({q}) as bigint) as {q}" for q in quoted))
     )
+    return text, query
+
+
+def _run_fields(con: duckdb.DuckDBPyConnection, name: str, fields: list[str], **params) -> pd.DataFrame:
+    """Run a field template with ``fields`` spliced in as validated, quoted column names."""
+    text, query = _field_text(con, name, fields)
     cur = con.cursor()
     try:
         return cur.execute(text, query.bind(params)).df()
@@ -98,18 +107,33 @@ def fill_rates(
 
 # --- field value -----------------------------------------------------------------------------
 
+OUTCOME_COLUMNS = [
+    "field", "bin", "bin_order", "is_filled", "bin_low", "bin_high", "candidates",
+    "meeting_candidates", "meetings", "placement_candidates", "placements",
+]
+
+
 def field_outcomes(
     con: duckdb.DuckDBPyConnection, filters: Filters = Filters(), settings: Settings = DEFAULT
 ) -> pd.DataFrame:
     """The contingency table: one row per (field, bin) with candidates, mature meeting base and
-    meetings, mature placement base and placements (see queries/form/field_outcomes.sql)."""
+    meetings, mature placement base and placements (see queries/form/field_outcomes.sql).
+
+    The candidates per (field, value, outcome flags) come from the pre-aggregate
+    ``form_value_counts`` (built once per data version, as-of moment and windows: see
+    ``value_counts_build``) for the whole cohort weeks it can serve, and are counted row by row
+    only for the rest (a period's partial weeks; everything when the as-of moment is not the
+    data's latest or the advisor filter is set). Both paths give the same table."""
     columns = form_fields(con)
     filters = with_as_of(con, filters)
     if not columns or filters.as_of is None:
-        return pd.DataFrame(
-            columns=["field", "bin", "bin_order", "is_filled", "bin_low", "bin_high", "candidates",
-                     "meeting_candidates", "meetings", "placement_candidates", "placements"]
-        )
+        return pd.DataFrame(columns=OUTCOME_COLUMNS)
+    _ensure_tables(con)
+    plan = _build_plan(filters)
+    build = None
+    if plan is not None:
+        build = value_counts_build(con, filters.as_of, settings, "weeks" if plan[0] in ("all", "week") else "cells")
+    grain, build_from, build_to = plan if build is not None else (None, None, None)
     return _run_fields(
         con,
         "form/field_outcomes",
@@ -118,8 +142,132 @@ def field_outcomes(
         placement_window_days=settings.placement_window_days,
         numeric_fields=[f for f, t in columns.items() if _is_numeric(t)],
         top_k=settings.form_top_k,
+        build=build,
+        grain=grain,
+        build_from=build_from,
+        build_to=build_to,
         **filters.params(),
     )
+
+
+# --- the pre-aggregate of field values -------------------------------------------------------
+
+def _build_plan(filters: Filters) -> tuple[str, dt.date | None, dt.date | None] | None:
+    """(grain, first week, last week) of form_value_counts that serve ``filters``, or None when
+    the build cannot (the advisor filter is not among its columns; a period without a whole week).
+    The weeks are Mondays (cohort weeks) lying wholly inside the period; null = open."""
+    if filters.advisor is not None:
+        return None
+    first = last = None
+    if filters.start is not None:
+        first = filters.start + dt.timedelta(days=(7 - filters.start.weekday()) % 7)
+    if filters.end is not None:
+        # the Monday of the last week that ends (Sunday) on or before the end date
+        last = filters.end - dt.timedelta(days=filters.end.weekday()) - (
+            dt.timedelta(0) if filters.end.weekday() == 6 else dt.timedelta(days=7)
+        )
+    if first is not None and last is not None and first > last:
+        return None
+    scopes = [
+        name for name, on in (
+            ("week", first is not None or last is not None), ("team", filters.team is not None),
+            ("channel", filters.channel is not None), ("handler", filters.handler is not None),
+        ) if on
+    ]
+    grain = "all" if not scopes else scopes[0] if len(scopes) == 1 else "cell"
+    return grain, first, last
+
+
+def _build_key(con: duckdb.DuckDBPyConnection, as_of: dt.datetime, settings: Settings, kind: str) -> str:
+    """What a build depends on: the data version, the as-of moment, the outcome windows, the
+    form fields with their types, and its kind (the grains it holds)."""
+    fields = hashlib.sha256(repr(sorted(form_fields(con).items())).encode("utf-8")).hexdigest()[:12]
+    return "|".join([
+        str(store.data_version(con)), pd.Timestamp(as_of).isoformat(),
+        repr(float(settings.meeting_window_days)), repr(float(settings.placement_window_days)), fields, kind,
+    ])
+
+
+def value_counts_build(
+    con: duckdb.DuckDBPyConnection, as_of: dt.datetime, settings: Settings = DEFAULT, kind: str = "weeks"
+) -> str | None:
+    """The key of the form_value_counts build of ``kind`` for the current data version, ``as_of``
+    and the outcome windows, built now if missing (like segments.ensure: lazily, once per data
+    version). Kinds (queries/form/value_counts_build.sql): 'weeks' (grains all and week, for the
+    page without filters or with a period) and 'cells' (grains team, channel, handler and cell;
+    costlier, so built only when one of those filters is first used).
+    Only the data's own as-of moment (its latest timestamp, what the pages use) is built; for any
+    other, and where the store cannot be written, None: the caller counts row by row."""
+    if kind not in ("weeks", "cells"):
+        raise ValueError(f"unknown build kind {kind!r}")
+    _ensure_tables(con)
+    key = _build_key(con, as_of, settings, kind)
+    if _has_build(con, key):
+        return key
+    if pd.Timestamp(as_of) != pd.Timestamp(resolve_as_of(con)):
+        return None
+    version = store.data_version(con)
+    columns = list(form_fields(con))
+    text, query = _field_text(con, "form/value_counts_build", columns)
+    params = query.bind({
+        "build": key, "kind": kind, "as_of": as_of, "meeting_window_days": settings.meeting_window_days,
+        "placement_window_days": settings.placement_window_days,
+        "start": None, "end": None, "team": None, "channel": None, "handler": None, "advisor": None,
+    })
+    with store.write_lock():
+        if _has_build(con, key):
+            return key
+        cur = con.cursor()
+        try:
+            cur.execute("begin transaction")
+            # Builds of older data versions go; other windows' builds of this version stay.
+            cur.execute(
+                "delete from form_value_counts where build in "
+                "(select build from form_value_builds where data_version <> $v)", {"v": version})
+            cur.execute("delete from form_value_builds where data_version <> $v", {"v": version})
+            cur.execute(text, params)
+            cur.execute("insert into form_value_builds (build, data_version) values ($k, $v)", {"k": key, "v": version})
+            cur.execute("commit")
+        except duckdb.Error:
+            try:
+                cur.execute("rollback")
+            except duckdb.Error:
+                pass
+            return None
+        finally:
+            cur.close()
+    return key
+
+
+_tables_made: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """form_value_counts and form_value_builds exist (empty until a build), so form/field_outcomes
+    can read them on any store; created once per connection (a read-only store that lacks them
+    cannot be read by the form page: there is none in the product)."""
+    if con in _tables_made:
+        return
+    with store.write_lock():
+        cur = con.cursor()
+        try:
+            cur.execute(sql.load("form/value_counts_table").text)
+        except duckdb.Error:
+            pass
+        finally:
+            cur.close()
+    _tables_made.add(con)
+
+
+def _has_build(con: duckdb.DuckDBPyConnection, key: str) -> bool:
+    cur = con.cursor()
+    try:
+        row = cur.execute("select count(*) from form_value_builds where build = $k", {"k": key}).fetchone()
+    except duckdb.CatalogException:
+        return False
+    finally:
+        cur.close()
+    return bool(row and row[0])
 
 
 def _entropy(counts: np.ndarray) -> float:

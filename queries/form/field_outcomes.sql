@@ -6,43 +6,49 @@
 -- who leaves a field empty is itself informative (missing not at random).
 -- Outcomes: a meeting held within $meeting_window_days of registration, counted over mature
 -- cohorts only (registration week plus the window before $as_of); a placement within
--- $placement_window_days of the first meeting held, over meetings whose week is mature likewise.
+-- $placement_window_days of the first meeting held, over meetings whose week is mature likewise
+-- (the flags are staging/form_outcomes').
+-- Candidates per (field, value, outcome flags) come from two places, added up: the pre-aggregate
+-- form_value_counts (form/value_counts_build) for the cohort weeks it covers, read at the coarsest
+-- grain that keeps the active filters; and, for every candidate in scope outside those weeks (the
+-- partial weeks at the ends of a period, or all of them without a usable build), a row per
+-- candidate and field counted here.
 -- As in fill_rates.sql the validated, quoted field columns are spliced in at the /* @... */
 -- markers; everything else is bound.
 -- Parameters: $start, $end (registration dates, inclusive; null = open), $as_of, $team, $channel,
 -- $handler, $advisor (null = all), $meeting_window_days, $placement_window_days, $numeric_fields
--- (varchar list: the fields binned by quantile), $top_k (categories kept per field).
+-- (varchar list: the fields binned by quantile), $top_k (categories kept per field);
+-- $build (the form_value_counts build for this data version, $as_of and windows; null = none,
+-- every candidate counted here), $grain (all | week | team | channel | handler | cell: the rows of
+-- the build to read), $build_from, $build_to (the first and last cohort week, Mondays, read from
+-- the build, inclusive; null = open; the period's partial weeks lie outside them).
 -- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
 -- fragment staging/scoped_funnel (candidate_funnel rows in scope).
-with in_scope as (
-    --@include staging/scoped_funnel
+with outcomes as (
+    --@include staging/form_outcomes
 ),
 
-scoped as (
-    select
-        f.candidate_id,
-        f.registered_at,
-        f.cohort_week,
-        case when f.meeting_held_at <= cast($as_of as timestamp) then f.meeting_held_at end as meeting_held_at,
-        case when f.placed_at <= cast($as_of as timestamp) then f.placed_at end as placed_at
-    from in_scope as f
+built_counts as (
+    -- The weeks the pre-aggregate covers, at the grain chosen for the filters (a filter that is
+    -- not set passes the grain's null column).
+    select field, value, is_meeting_mature, has_meeting, is_placement_mature, has_placement, candidates
+    from form_value_counts
+    where build = cast($build as varchar)
+        and grain = cast($grain as varchar)
+        and (cast($build_from as date) is null or cohort_week >= cast($build_from as date))
+        and (cast($build_to as date) is null or cohort_week <= cast($build_to as date))
+        and (cast($team as varchar) is null or team = cast($team as varchar))
+        and (cast($channel as varchar) is null or channel = cast($channel as varchar))
+        and (cast($handler as varchar) is null or handler = cast($handler as varchar))
 ),
 
-outcomes as (
-    select
-        candidate_id,
-        epoch(cast($as_of as timestamp)) - epoch(cast(cohort_week as timestamp))
-            >= (7 + cast($meeting_window_days as double)) * 86400 as is_meeting_mature,
-        meeting_held_at is not null
-            and epoch(meeting_held_at) - epoch(registered_at) <= cast($meeting_window_days as double) * 86400
-            as has_meeting,
-        meeting_held_at is not null
-            and epoch(cast($as_of as timestamp)) - epoch(cast(date_trunc('week', meeting_held_at) as timestamp))
-            >= (7 + cast($placement_window_days as double)) * 86400 as is_placement_mature,
-        placed_at is not null and meeting_held_at is not null
-            and epoch(placed_at) - epoch(meeting_held_at) <= cast($placement_window_days as double) * 86400
-            as has_placement
-    from scoped
+unbuilt as (
+    -- Candidates in scope the pre-aggregate does not count.
+    select *
+    from outcomes
+    where cast($build as varchar) is null
+        or cohort_week < cast($build_from as date)
+        or cohort_week > cast($build_to as date)
 ),
 
 field_values as (
@@ -52,14 +58,20 @@ field_values as (
     from (
         select o.is_meeting_mature, o.has_meeting, o.is_placement_mature, o.has_placement, /* @cast_fields */
         from candidates as c
-        inner join outcomes as o on o.candidate_id = c.candidate_id
+        inner join unbuilt as o on o.candidate_id = c.candidate_id
     ) unpivot include nulls (value for field in (/* @fields */))
 ),
 
+unbuilt_counts as (
+    select field, value, is_meeting_mature, has_meeting, is_placement_mature, has_placement, count(*) as candidates
+    from field_values
+    group by 1, 2, 3, 4, 5, 6
+),
+
 value_counts as (
-    -- Candidates per (field, value, outcome flags): the one pass over a row per candidate and
-    -- field. Every later step works on these few rows, weighted by candidates (values are
-    -- trimmed after counting, so once per distinct value; sums merge what trimming joins).
+    -- Candidates per (field, value, outcome flags). Every later step works on these few rows,
+    -- weighted by candidates (values are trimmed after counting, so once per distinct value; sums
+    -- merge what trimming joins).
     select
         field,
         value,
@@ -67,8 +79,12 @@ value_counts as (
         has_meeting,
         is_placement_mature,
         has_placement,
-        count(*) as candidates
-    from field_values
+        cast(sum(candidates) as bigint) as candidates
+    from (
+        select * from built_counts
+        union all
+        select * from unbuilt_counts
+    ) as counted
     group by 1, 2, 3, 4, 5, 6
 ),
 
@@ -88,19 +104,23 @@ typed as (
 
 cuts as (
     -- Quintiles over the candidates' numbers: each value repeated once per candidate holding it,
-    -- the same multiset the quantiles would see row by row.
+    -- the same multiset the quantiles would see row by row. One quantile_cont over the list of
+    -- the four fractions collects the multiset once (four calls would collect it four times).
     select
         field,
-        quantile_cont(number, 0.2) as q1,
-        quantile_cont(number, 0.4) as q2,
-        quantile_cont(number, 0.6) as q3,
-        quantile_cont(number, 0.8) as q4
+        quintiles[1] as q1,
+        quintiles[2] as q2,
+        quintiles[3] as q3,
+        quintiles[4] as q4
     from (
-        select field, number, unnest(range(candidates)) as copy
-        from typed
-        where number is not null
-    ) as repeated
-    group by 1
+        select field, quantile_cont(number, [0.2, 0.4, 0.6, 0.8]) as quintiles
+        from (
+            select field, number, unnest(range(candidates)) as copy
+            from typed
+            where number is not null
+        ) as repeated
+        group by 1
+    ) as fractions
 ),
 
 category_counts as (

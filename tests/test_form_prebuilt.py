@@ -1,0 +1,246 @@
+"""The form's pre-aggregate (form_value_counts): built lazily per data version, as-of moment and
+outcome windows, and the contingency table read from it equals the one counted row by row, for
+every filter the pages and the report pass (frames equal, dtypes included)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from dashboard import store
+from dashboard.filters import Filters, resolve_as_of
+from dashboard.metrics import form
+from dashboard.settings import DEFAULT
+
+MON = dt.datetime(2024, 1, 1, 10, 0)  # a Monday
+DAY = dt.timedelta(days=1)
+
+
+def _row_by_row(monkeypatch, con, filters, settings=DEFAULT) -> pd.DataFrame:
+    """field_outcomes with no build at all: every candidate in scope counted in the query."""
+    with monkeypatch.context() as m:
+        m.setattr(form, "value_counts_build", lambda *args, **kwargs: None)
+        return form.field_outcomes(con, filters, settings)
+
+
+def _builds(con) -> list[tuple]:
+    return con.execute("select build, data_version from form_value_builds order by 1").fetchall()
+
+
+# --- which rows of the build serve which filters ---------------------------------------------
+
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        (Filters(), ("all", None, None)),
+        (Filters(team="T"), ("team", None, None)),
+        (Filters(channel="web"), ("channel", None, None)),
+        (Filters(handler="h"), ("handler", None, None)),
+        (Filters(team="T", handler="h"), ("cell", None, None)),
+        # 2024-01-01 is a Monday, 2024-01-14 a Sunday: two whole weeks
+        (Filters(start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 14)), ("week", dt.date(2024, 1, 1), dt.date(2024, 1, 8))),
+        # Wednesday to Wednesday: only the week in between is whole
+        (Filters(start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 17)), ("week", dt.date(2024, 1, 8), dt.date(2024, 1, 8))),
+        (Filters(start=dt.date(2024, 1, 3)), ("week", dt.date(2024, 1, 8), None)),
+        (Filters(end=dt.date(2024, 1, 3)), ("week", None, dt.date(2023, 12, 25))),
+        (Filters(start=dt.date(2024, 1, 1), channel="web"), ("cell", dt.date(2024, 1, 1), None)),
+        # no whole week in the period, or the advisor filter (not a column of the build): none
+        (Filters(start=dt.date(2024, 1, 2), end=dt.date(2024, 1, 7)), None),
+        (Filters(advisor="a1"), None),
+    ],
+)
+def test_build_plan_by_hand(filters, expected):
+    assert form._build_plan(filters) == expected
+
+
+# --- a small store by hand -------------------------------------------------------------------
+
+@pytest.fixture
+def small_store(given):
+    # Three weeks of registrations; as_of will be the data's latest timestamp (the pages' default).
+    people = [
+        # id, registered, channel, score, job, meeting after (days), handler
+        ("c0", MON, "web", 1.0, "A", 2, "h1"),
+        ("c1", MON + DAY, "web", 2.0, " A ", None, "h1"),
+        ("c2", MON + 2 * DAY, "agent", None, "B", 3, "h2"),
+        ("c3", MON + 8 * DAY, "agent", 4.0, None, 1, "h2"),
+        ("c4", MON + 9 * DAY, "web", 5.0, "B", None, None),
+        ("c5", MON + 16 * DAY, "web", 6.0, "", 10, "h1"),
+    ]
+    events, candidates = [], []
+    for cid, reg, channel, score, job, meeting, handler in people:
+        candidates.append({"candidate_id": cid, "registered_at": reg, "channel": channel, "score": score, "job": job})
+        if handler:
+            events.append({"candidate_id": cid, "stage": "first_contact", "occurred_at": reg + dt.timedelta(hours=1),
+                           "staff_id": handler})
+        if meeting is not None:
+            events.append({"candidate_id": cid, "stage": "meeting_held", "occurred_at": reg + meeting * DAY,
+                           "staff_id": "a1"})
+    events.append({"candidate_id": "c0", "stage": "placed", "occurred_at": MON + 30 * DAY, "staff_id": "a1"})
+    staff = [{"staff_id": "h1", "role": "handler", "team": "T1"}, {"staff_id": "h2", "role": "handler", "team": "T2"},
+             {"staff_id": "a1", "role": "advisor", "team": "T1"}]
+    return given(candidates=candidates, events=events, staff=staff, attributes={"score": "DOUBLE", "job": "VARCHAR"})
+
+
+def test_the_weeks_build_counts_by_hand(small_store):
+    con = small_store
+    as_of = resolve_as_of(con)  # c0's placement, the latest timestamp: Wednesday 2024-01-31 10:00
+    assert as_of == MON + 30 * DAY
+    key = form.value_counts_build(con, as_of, DEFAULT, "weeks")
+    assert key is not None and key.endswith("|weeks")
+    assert _builds(con) == [(key, store.data_version(con))]
+    rows = con.execute(
+        "select grain, value, cohort_week, is_meeting_mature, has_meeting, is_placement_mature, has_placement, "
+        "candidates from form_value_counts where build = $k and field = 'job' "
+        "order by grain, cohort_week nulls first, value nulls first, is_meeting_mature, has_meeting, has_placement",
+        {"k": key},
+    ).fetchall()
+    w1, w2, w3 = dt.date(2024, 1, 1), dt.date(2024, 1, 8), dt.date(2024, 1, 15)
+    # Meeting maturity (cohort week + 7 + 14 days <= Jan 31): weeks 1 and 2, not week 3 (Feb 5).
+    # Placement maturity (meeting week + 127 days): nobody by Jan 31. c0 met on day 2 and was placed
+    # 28 days later (within 120). job is trimmed (" A " is "A"); "" and null are both empty (null).
+    assert rows == [
+        ("all", None, None, False, True, False, False, 1),  # c5: week 3, met after 10 days
+        ("all", None, None, True, True, False, False, 1),  # c3
+        ("all", "A", None, True, False, False, False, 1),  # c1: " A ", no meeting
+        ("all", "A", None, True, True, False, True, 1),  # c0
+        ("all", "B", None, True, False, False, False, 1),  # c4
+        ("all", "B", None, True, True, False, False, 1),  # c2
+        ("week", "A", w1, True, False, False, False, 1),  # c1
+        ("week", "A", w1, True, True, False, True, 1),  # c0
+        ("week", "B", w1, True, True, False, False, 1),  # c2
+        ("week", None, w2, True, True, False, False, 1),  # c3
+        ("week", "B", w2, True, False, False, False, 1),  # c4
+        ("week", None, w3, False, True, False, False, 1),  # c5
+    ]
+    # A 'weeks' build holds no per-team rows; the 'cells' build is made when a filter needs it.
+    assert con.execute("select count(*) from form_value_counts where grain not in ('all', 'week')").fetchone() == (0,)
+    cells = form.value_counts_build(con, as_of, DEFAULT, "cells")
+    by_channel = con.execute(
+        "select channel, sum(candidates) from form_value_counts where build = $k and grain = 'channel' "
+        "and field = 'score' group by 1 order by 1", {"k": cells}).fetchall()
+    assert by_channel == [("agent", 2), ("web", 4)]
+    by_handler = con.execute(
+        "select handler, sum(candidates) from form_value_counts where build = $k and grain = 'handler' "
+        "and field = 'score' group by 1 order by 1 nulls first", {"k": cells}).fetchall()
+    assert by_handler == [(None, 1), ("h1", 3), ("h2", 2)]
+    # Asked again: the same build, nothing rebuilt.
+    assert form.value_counts_build(con, as_of, DEFAULT, "weeks") == key
+    assert len(_builds(con)) == 2
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(team="T1"),
+        Filters(team="T2"),
+        Filters(channel="web"),
+        Filters(handler="h1"),
+        Filters(team="T1", channel="web"),
+        Filters(start=dt.date(2024, 1, 8)),
+        Filters(start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 16)),
+        Filters(end=dt.date(2024, 1, 14), channel="agent"),
+        Filters(start=dt.date(2024, 1, 2), end=dt.date(2024, 1, 4)),
+        Filters(advisor="a1"),
+        Filters(team="nobody"),
+    ],
+    ids=repr,
+)
+def test_read_from_the_build_equals_counted_row_by_row(small_store, monkeypatch, filters):
+    con = small_store
+    filters = filters.with_(as_of=resolve_as_of(con))
+    settings = DEFAULT.with_(form_top_k=1)
+    expected = _row_by_row(monkeypatch, con, filters, settings)
+    got = form.field_outcomes(con, filters, settings)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    if form._build_plan(filters) is not None:
+        assert _builds(con), "the build was used"
+
+
+def test_an_earlier_as_of_is_counted_row_by_row_and_not_built(small_store, monkeypatch):
+    con = small_store
+    early = Filters(as_of=MON + 12 * DAY)
+    assert form.value_counts_build(con, early.as_of, DEFAULT, "weeks") is None
+    got = form.field_outcomes(con, early, DEFAULT)
+    assert _builds(con) == []
+    pd.testing.assert_frame_equal(got, _row_by_row(monkeypatch, con, early), check_exact=True)
+    # c5 registered after this as_of: out of scope
+    assert got.loc[got["field"] == "score", "candidates"].sum() == 5
+
+
+def test_other_windows_get_their_own_build_and_an_import_replaces_them(small_store, monkeypatch):
+    con = small_store
+    filters = Filters(as_of=resolve_as_of(con))
+    short = DEFAULT.with_(meeting_window_days=1.0, placement_window_days=10.0)
+    for settings in (DEFAULT, short):
+        pd.testing.assert_frame_equal(
+            form.field_outcomes(con, filters, settings), _row_by_row(monkeypatch, con, filters, settings),
+            check_exact=True,
+        )
+    before = _builds(con)
+    assert len(before) == 2 and {v for _, v in before} == {store.data_version(con)}
+    # A new registration (as an import would write it): a new data version, so new builds.
+    con.execute("begin transaction")
+    con.execute("insert into candidates (candidate_id, registered_at, channel, import_id, score, job) "
+                "values ('c6', $t, 'web', 0, 9.0, 'C')", {"t": MON + 29 * DAY})
+    store.refresh_derived(con)
+    store.bump_version(con)
+    con.execute("commit")
+    got = form.field_outcomes(con, filters, DEFAULT)
+    after = _builds(con)
+    assert len(after) == 1 and after[0][1] == store.data_version(con) and after[0][0] not in dict(before)
+    assert con.execute("select count(distinct build) from form_value_counts").fetchone() == (1,)
+    assert got.loc[got["field"] == "job", "candidates"].sum() == 7
+    pd.testing.assert_frame_equal(got, _row_by_row(monkeypatch, con, filters), check_exact=True)
+
+
+# --- the generated store: every filter the pages pass ----------------------------------------
+
+@pytest.fixture(scope="module")
+def generated(generated_export, tmp_path_factory):
+    """Its own store from the generated export (the builds write to it)."""
+    from dashboard import demo
+
+    out, _ = generated_export
+    con = store.connect(tmp_path_factory.mktemp("prebuilt") / "generated.duckdb")
+    demo.load_sample(con, sample_dir=out)
+    return con
+
+
+def _pick(con, column: str):
+    return con.execute(
+        f"select {column} from candidate_funnel where {column} is not null group by 1 order by count(*) desc, 1 limit 1"
+    ).fetchone()[0]
+
+
+def test_the_generated_store_gives_the_same_table_from_the_build_for_every_filter(generated, monkeypatch):
+    con = generated
+    as_of = resolve_as_of(con)
+    first, last = [pd.Timestamp(x).date() for x in con.execute(
+        "select min(registered_at), max(registered_at) from candidates").fetchone()]
+    mid = first + (last - first) / 2
+    team, channel, handler = _pick(con, "team"), _pick(con, "channel"), _pick(con, "first_contact_by")
+    base = Filters(as_of=as_of)
+    cases = [
+        base,
+        base.with_(team=team),
+        base.with_(channel=channel),
+        base.with_(handler=handler),
+        base.with_(team=team, channel=channel, handler=handler),
+        base.with_(start=mid - dt.timedelta(days=mid.weekday())),  # a Monday
+        base.with_(start=mid, end=mid + dt.timedelta(days=40)),  # ragged ends
+        base.with_(end=mid, team=team),
+        base.with_(start=mid, end=mid + dt.timedelta(days=2)),  # no whole week
+        base.with_(advisor=_pick(con, "meeting_advisor_id")),
+        Filters(as_of=dt.datetime.combine(mid, dt.time(12))),  # an as_of inside the data
+    ]
+    for settings in (DEFAULT, DEFAULT.with_(meeting_window_days=7.0, placement_window_days=60.0, form_top_k=3)):
+        for filters in cases:
+            pd.testing.assert_frame_equal(
+                form.field_outcomes(con, filters, settings), _row_by_row(monkeypatch, con, filters, settings),
+                check_exact=True, obj=repr(filters),
+            )
+    assert {b.split("|")[-1] for b, _ in _builds(con)} == {"weeks", "cells"}
