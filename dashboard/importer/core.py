@@ -164,7 +164,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path, *, profile=None, replace: 
                     {"n": target}).fetchall()]
                 for old in replaced:
                     _remove_import(con, old)
-            preview = prepare(raw, prof, con)
+            preview = prepare(raw, prof, con, consume=True)
             # The text cells are no longer needed: let them go before the write (with the frames
             # and DuckDB's buffers, the peak of an import at 1M).
             raw.df = raw.df.iloc[:0]

@@ -55,6 +55,9 @@ def scratch_connection() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for parsing (never the store); no progress bar on the console."""
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
+    # Text comes back as Arrow large_string, what pandas' str columns hold: to_pandas() then
+    # shares the buffers instead of copying every cell (hundreds of MB for a wide export at 1M).
+    con.execute("set arrow_large_buffer_size = true")
     return con
 
 

@@ -259,9 +259,15 @@ def validate(raw: RawTable, profile: Profile | None = None, con: duckdb.DuckDBPy
         return Preview(raw=raw, profile=prof, kind=prof.kind, rows_read=raw.n_rows, refused=str(exc))
 
 
-def prepare(raw: RawTable, profile: Profile | str | None = None, con: duckdb.DuckDBPyConnection | None = None) -> Preview:
+def prepare(raw: RawTable, profile: Profile | str | None = None, con: duckdb.DuckDBPyConnection | None = None,
+            *, consume: bool = False) -> Preview:
     """Apply ``profile`` (None: proposed) to ``raw``. With ``con``, candidates referenced by events
-    and activities are checked against the store. Raises ``ImportRefused``."""
+    and activities are checked against the store. Raises ``ImportRefused``.
+
+    ``consume``: the caller is done with ``raw`` after this (an import, not the upload page's
+    preview): its dropped columns (personal data, free text) are let go as soon as they are known,
+    and the text cells of columns no longer needed once the frames are built (at 1M registrations
+    several hundred MB of the import's peak)."""
     try:
         profile = load_profile(profile)
     except ProfileError as exc:
@@ -279,19 +285,24 @@ def prepare(raw: RawTable, profile: Profile | str | None = None, con: duckdb.Duc
                                  stage_names=profile.stage_names or proposed.stage_names)
     if raw.n_rows == 0:
         raise ImportRefused("header_only", raw.file_name)
-    builder = _Builder(raw, profile, con)
+    builder = _Builder(raw, profile, con, consume=consume)
     return builder.run()
 
 
 class _Builder:
-    def __init__(self, raw: RawTable, profile: Profile, con):
+    def __init__(self, raw: RawTable, profile: Profile, con, consume: bool = False):
         self.raw = raw
         self.df = raw.df
         self.n = len(raw.df)
         self.con = con
+        self.consume = consume
         self.notes: list[Note] = []
         self.missing = [m.strip() for m in profile.missing_values]
         self.profile = self._resolve(profile)
+        if consume and self.dropped:
+            # Personal data and dropped free text are never read again: let their cells go now.
+            self.df = self.df.drop(columns=[h for h in self.dropped if h in self.df.columns])
+            raw.df = self.df
         self.kind = self.profile.kind
         self.bad_row = np.zeros(self.n, dtype=bool)
         self.rejects: list[pd.DataFrame] = []
@@ -508,20 +519,45 @@ class _Builder:
                 cols[attr] = values
             attr_types[attr], attr_sources[attr] = dtype, header
         cand = pd.DataFrame(cols)
+        cols = values = numbers = None
+        if self.consume:
+            # The cleaned attribute cells are in `cand` now (copies, unless every row was kept).
+            for header in p.attributes.values():
+                self._clean.pop(header, None)
         events = self._wide_events(ids, reg.values, stage_dates, keep)
         return {"candidates": cand, "events": events, "attr_types": attr_types, "attr_sources": attr_sources}
 
     def _reject_duplicates(self, ids: pd.Series, header: str):
+        """Reject every row whose id appears again further down (the last one is kept); ``other``
+        is the kept row's number. One hash aggregation in DuckDB (pandas' duplicated and a group
+        by over a million ids took ~2 s)."""
         ok = ~self.bad_row
-        s = ids[ok]
-        dup = s.duplicated(keep="last")
-        if not dup.any():
+        keep = _Keep(ok)
+        table = pa.table({
+            "pos": np.flatnonzero(ok).astype(np.int64),
+            "id": pa.array(keep(ids).array, type=pa.large_string(), from_pandas=True),
+        })
+        self._scratch.register("_dup_in", table)
+        try:
+            found = self._scratch.execute(
+                """
+                with repeated as (
+                    select id, max(pos) as last_pos from _dup_in group by id having count(*) > 1
+                )
+                select i.pos, r.last_pos + 1 as other
+                from _dup_in as i
+                join repeated as r on r.id = i.id
+                where i.pos <> r.last_pos
+                order by i.pos
+                """
+            ).fetchnumpy()
+        finally:
+            self._scratch.unregister("_dup_in")
+        if not len(found["pos"]):
             return
-        last_row = pd.Series(s.index, index=s.index).groupby(s.to_numpy()).transform("last") + 1
         mask = np.zeros(self.n, dtype=bool)
-        mask[s.index[dup.to_numpy()]] = True
-        other = last_row[dup.to_numpy()].to_numpy()
-        self.reject(mask, header, "duplicate_id", other=other)
+        mask[np.asarray(found["pos"], dtype=np.int64)] = True
+        self.reject(mask, header, "duplicate_id", other=np.asarray(found["other"], dtype=np.int64))
 
     def _wide_events(self, ids, registered, stage_dates, keep) -> pd.DataFrame:
         """Unpivot the stage columns of the kept rows into events (one per filled stage cell)."""
@@ -548,6 +584,7 @@ class _Builder:
         if not parts:
             return _empty_events()
         events = pd.concat(parts, ignore_index=True)
+        del parts, part
         return self._check_event_times(events)
 
     def _check_event_times(self, events: pd.DataFrame, whole_row: bool = False) -> pd.DataFrame:
