@@ -365,3 +365,23 @@ def test_open_registrants_at_the_edge_of_the_open_window(given):
     half = sql.run(con, "yellow_zone/open_registrants", segmentation=key, open_days=13.5, start=None, end=None,
                    team=None, channel=None, handler=None, advisor=None, as_of=AS_OF)
     assert half["candidate_id"].tolist() == ["o5"]
+
+
+def test_routing_gap_is_solved_once_per_team_scope(small_world, monkeypatch):
+    """The gap is a team-scope figure: picking an advisor reuses it (memoised per data version)
+    instead of solving its transportation problems again, and gives the same figures."""
+    from dashboard import memo, routing
+
+    con, key, _ = small_world
+    memo.clear()
+    solves = []
+    real = routing.transport
+    monkeypatch.setattr(routing, "transport", lambda *a, **k: solves.append(1) or real(*a, **k))
+    team = yz.routing_gap(con, FILTERS, DEFAULT, key)
+    first = len(solves)
+    assert first == 1 + 50  # the plan on the means, and one per prior-strength level
+    picked = yz.routing_gap(con, FILTERS.with_(advisor="A2"), DEFAULT, key)
+    assert len(solves) == first
+    assert picked["gap"] == team["gap"]
+    pd.testing.assert_frame_equal(picked["drivers"], team["drivers"])
+    pd.testing.assert_frame_equal(picked["by_segment"], team["by_segment"])

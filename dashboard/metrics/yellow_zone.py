@@ -370,8 +370,14 @@ def routing_gap(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Sett
     meetings change in the best reassignment) and ``by_segment`` (meetings moved to other advisors
     and placements gained, per segment).
     """
-    model = placement_model(con, _team_scope(filters), settings, segmentation)
-    return gap_from_model(model, settings)
+    return _team_routing_gap(con, _team_scope(filters), settings, segmentation)
+
+
+@memo.per_data_version
+def _team_routing_gap(con: duckdb.DuckDBPyConnection, scope: Filters, settings: Settings, segmentation: str | None) -> dict:
+    """The gap of one team scope, memoised: 51 transportation problems (~0.15 s whatever the size),
+    the same for every advisor picked within the scope and for the report after the page."""
+    return gap_from_model(placement_model(con, scope, settings, segmentation), settings)
 
 
 def gap_from_model(model: dict, settings: Settings) -> dict:
