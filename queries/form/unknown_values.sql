@@ -8,7 +8,8 @@
 -- (registration dates, inclusive; null = open), $as_of (registrations after it are left out),
 -- $team, $channel, $handler, $advisor (null = all).
 -- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
--- fragment staging/scoped_funnel (candidate_funnel rows in scope).
+-- fragment staging/scoped_funnel (candidate_funnel rows in scope). Segments join on the integer
+-- cand_key (the same candidate in the same data version).
 with scoped as (
     --@include staging/scoped_funnel
 ),
@@ -17,7 +18,7 @@ unknown as (
     select s.candidate_id
     from scoped as s
     inner join candidate_segments as g
-        on g.candidate_id = s.candidate_id
+        on g.cand_key = s.cand_key
         and g.segmentation = cast($segmentation as varchar)
     where g.segment = 'unknown'
 )
