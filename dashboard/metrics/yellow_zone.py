@@ -450,17 +450,18 @@ def _rate_table(model: dict, advisors: list[str], segs: list[str]) -> pd.DataFra
     seg_rate = model["segments"].set_index("segment")["shrunk_rate"] if not model["segments"].empty else pd.Series(dtype=float)
     adv_rate = model["advisors"].set_index("advisor")["shrunk_rate"] if not model["advisors"].empty else pd.Series(dtype=float)
     overall = model["overall"]["rate"] or 0.0
+    # Cell by cell as the rule reads, for the whole table at once (a loop of .at lookups cost
+    # 0.03 s for 15 advisors x 7 segments).
+    adv_index, seg_index = pd.Index(advisors), pd.Index(segs)
+    fallback = np.where(
+        seg_index.isin(seg_rate.index)[None, :],
+        seg_rate.reindex(seg_index).to_numpy(dtype=float)[None, :],
+        np.where(adv_index.isin(adv_rate.index), adv_rate.reindex(adv_index).to_numpy(dtype=float), overall)[:, None],
+    )
+    has_cell = adv_index.isin(cell.index)[:, None] & seg_index.isin(cell.columns)[None, :]
+    values = np.where(has_cell, cell.reindex(index=adv_index, columns=seg_index).to_numpy(dtype=float), fallback)
     table = pd.DataFrame(index=advisors, columns=segs, dtype=float)
-    for a in advisors:
-        for s in segs:
-            if a in cell.index and s in cell.columns:
-                table.at[a, s] = cell.at[a, s]
-            elif s in seg_rate.index:
-                table.at[a, s] = seg_rate[s]
-            elif a in adv_rate.index:
-                table.at[a, s] = adv_rate[a]
-            else:
-                table.at[a, s] = overall
+    table.loc[:, :] = values
     return table
 
 
