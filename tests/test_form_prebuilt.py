@@ -244,3 +244,104 @@ def test_the_generated_store_gives_the_same_table_from_the_build_for_every_filte
                 check_exact=True, obj=repr(filters),
             )
     assert {b.split("|")[-1] for b, _ in _builds(con)} == {"weeks", "cells"}
+
+
+# --- fill rates (form_fill_counts) -----------------------------------------------------------
+
+def _fills_row_by_row(monkeypatch, con, filters, segmentation) -> pd.DataFrame:
+    with monkeypatch.context() as m:
+        m.setattr(form, "fill_counts_build", lambda *args, **kwargs: None)
+        return form.fill_rates(con, filters, segmentation)
+
+
+def _fill_builds(con) -> list[tuple]:
+    return con.execute("select build, data_version from form_fill_builds order by 1").fetchall()
+
+
+def test_the_fill_build_counts_by_hand(small_store):
+    con = small_store
+    as_of = resolve_as_of(con)
+    key = form.fill_counts_build(con, as_of, None)
+    assert _fill_builds(con) == [(key, store.data_version(con))]
+    rows = con.execute(
+        "select cohort_week, team, channel, handler, form_version, segment, candidates, score, job "
+        "from form_fill_counts where build = $k order by 1, 2 nulls first, 3, 4 nulls first", {"k": key}).fetchall()
+    w1, w2, w3 = dt.date(2024, 1, 1), dt.date(2024, 1, 8), dt.date(2024, 1, 15)
+    # Team: the meeting advisor's (a1: T1), else the first contact's (h1: T1, h2: T2). c4 has neither.
+    # score filled unless null (c2); job filled unless null or blank (c3 null, c5 "").
+    assert rows == [
+        (w1, "T1", "agent", "h2", None, None, 1, 0, 1),  # c2 (met a1)
+        (w1, "T1", "web", "h1", None, None, 2, 2, 2),  # c0, c1
+        (w2, None, "web", None, None, None, 1, 1, 1),  # c4
+        (w2, "T1", "agent", "h2", None, None, 1, 1, 0),  # c3 (met a1)
+        (w3, "T1", "web", "h1", None, None, 1, 1, 0),  # c5
+    ]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(team="T1"),
+        Filters(channel="web"),
+        Filters(handler="h2"),
+        Filters(start=dt.date(2024, 1, 3), end=dt.date(2024, 1, 16)),
+        Filters(start=dt.date(2024, 1, 8)),
+        Filters(start=dt.date(2024, 1, 2), end=dt.date(2024, 1, 4)),
+        Filters(advisor="a1"),
+    ],
+    ids=repr,
+)
+def test_fill_rates_from_the_build_equal_row_by_row(small_store, monkeypatch, filters):
+    con = small_store
+    from dashboard import segments
+
+    key = segments.ensure(con, segments.parse_target_list('[[segment]]\nname = "S"\ntarget = true\njob = ["A"]\n'))
+    filters = filters.with_(as_of=resolve_as_of(con))
+    for segmentation in (None, key):
+        pd.testing.assert_frame_equal(
+            form.fill_rates(con, filters, segmentation), _fills_row_by_row(monkeypatch, con, filters, segmentation),
+            check_exact=True,
+        )
+
+
+def test_a_new_field_remakes_the_fill_table(small_store, monkeypatch):
+    con = small_store
+    filters = Filters(as_of=resolve_as_of(con))
+    form.fill_rates(con, filters)
+    assert len(_fill_builds(con)) == 1
+    con.execute("begin transaction")
+    con.execute("alter table candidates add column grade varchar")
+    con.execute("insert into candidate_columns values ('grade', 'VARCHAR', 'grade', 0)")
+    con.execute("update candidates set grade = 'x' where candidate_id in ('c0', 'c4')")
+    store.refresh_derived(con)
+    store.bump_version(con)
+    con.execute("commit")
+    got = form.fill_rates(con, filters)
+    assert "grade" in [r[0] for r in con.execute("describe form_fill_counts").fetchall()]
+    assert _fill_builds(con)[0][1] == store.data_version(con) and len(_fill_builds(con)) == 1
+    overall = got[(got["scope"] == "overall") & (got["field"] == "grade")]
+    assert overall[["candidates", "filled"]].values.tolist() == [[6, 2]]
+    pd.testing.assert_frame_equal(got, _fills_row_by_row(monkeypatch, con, filters, None), check_exact=True)
+
+
+def test_the_generated_store_gives_the_same_fill_rates_from_the_build(generated, monkeypatch):
+    from dashboard import paths, segments
+
+    con = generated
+    key = segments.ensure(con, segments.load_target_list(paths.targets_path()))
+    first, last = [pd.Timestamp(x).date() for x in con.execute(
+        "select min(registered_at), max(registered_at) from candidates").fetchone()]
+    mid = first + (last - first) / 2
+    base = Filters(as_of=resolve_as_of(con))
+    for filters in [
+        base, base.with_(team=_pick(con, "team")), base.with_(channel=_pick(con, "channel")),
+        base.with_(handler=_pick(con, "first_contact_by"), start=mid), base.with_(start=mid, end=mid + dt.timedelta(days=30)),
+        base.with_(advisor=_pick(con, "meeting_advisor_id")), Filters(as_of=dt.datetime.combine(mid, dt.time(12))),
+    ]:
+        for segmentation in (None, key):
+            pd.testing.assert_frame_equal(
+                form.fill_rates(con, filters, segmentation), _fills_row_by_row(monkeypatch, con, filters, segmentation),
+                check_exact=True, obj=repr(filters),
+            )
+    assert len(_fill_builds(con)) == 2

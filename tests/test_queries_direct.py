@@ -172,6 +172,37 @@ def test_form_value_counts_build_counts_per_grain_and_flags():
     ]
 
 
+def test_form_fill_counts_build_counts_registrations_and_filled_fields_per_cell():
+    from dashboard.metrics import form
+
+    con = make_store(
+        candidates=[
+            {"candidate_id": "p", "registered_at": D(2025, 6, 2, 9), "channel": "web", "form_version": "v1", "job": " it "},
+            {"candidate_id": "q", "registered_at": D(2025, 6, 3, 9), "channel": "web", "form_version": "v1", "job": "  "},
+            {"candidate_id": "r", "registered_at": D(2025, 6, 24, 9), "channel": "agent", "job": None},
+            {"candidate_id": "late", "registered_at": D(2025, 7, 1, 9), "channel": "web", "job": "it"},
+        ],
+        events=[{"candidate_id": "p", "stage": "first_contact", "occurred_at": D(2025, 6, 2, 10), "staff_id": "H1"}],
+        staff=[{"staff_id": "H1", "role": "handler", "team": "T1"}],
+        attributes={"job": "VARCHAR"},
+    )
+    add_segments(con, "targets:t", {"p": ("S1", True), "q": ("S1", True), "r": ("unknown", False)})
+    text, _ = form._field_text(con, "form/fill_counts_table", ["job"])
+    con.execute(text)
+    text, query = form._field_text(con, "form/fill_counts_build", ["job"])
+    con.execute(text, query.bind({**SCOPE, "build": "b", "segmentation": "targets:t"}))
+    got = con.execute("select * from form_fill_counts order by cohort_week, handler nulls first").df()
+    # as_of 06-30 noon: 'late' is out. p and q share week 06-02 and channel web but not the handler
+    # (only p was contacted, by H1 of T1); "  " is blank, so q did not fill job; r's job is null.
+    assert list(got.columns) == ["build", "cohort_week", "team", "channel", "handler", "form_version", "segment",
+                                 "candidates", "job"]
+    assert rows(got, list(got.columns)) == [
+        ("b", ts(2025, 6, 2), None, "web", None, "v1", "S1", 1, 0),  # q
+        ("b", ts(2025, 6, 2), "T1", "web", "H1", "v1", "S1", 1, 1),  # p
+        ("b", ts(2025, 6, 23), None, "agent", None, None, "unknown", 1, 0),  # r
+    ]
+
+
 # --- queries/funnel/candidate_list.sql ----------------------------------------------------------
 
 LIST_STAFF = [

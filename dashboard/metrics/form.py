@@ -62,6 +62,8 @@ def _field_text(con: duckdb.DuckDBPyConnection, name: str, fields: list[str]) ->
         .replace("/* @fields */", ", ".join(quoted))
         .replace("/* @filled_flags */", ", ".join(f"{_filled_flag(q, allowed[f])} as {q}" for f, q in zip(fields, quoted)))
         .replace("/* @filled_sums */", ", ".join(f"cast(sum({q}) as bigint) as {q}" for q in quoted))
+        .replace("/* @filled_columns */", ", ".join(f"{q} bigint" for q in quoted))
+        .replace("/* @filled_columns_read */", ", ".join(quoted))
     )
     return text, query
 
@@ -95,14 +97,118 @@ def fill_rates(
     con: duckdb.DuckDBPyConnection, filters: Filters = Filters(), segmentation: str | None = None
 ) -> pd.DataFrame:
     """Fill rate per field: one row per (scope, group_value, field); scope is overall | channel |
-    form_version | segment (segment rows only when ``segmentation`` is given)."""
+    form_version | segment (segment rows only when ``segmentation`` is given).
+
+    Registrations and filled fields come from the pre-aggregate ``form_fill_counts`` (built once
+    per data version, as-of moment and segmentation: ``fill_counts_build``) for the whole cohort
+    weeks it can serve, and are counted candidate by candidate for the rest, as in
+    ``field_outcomes``."""
     fields = list(form_fields(con))
     if not fields:
         return pd.DataFrame(columns=FILL_COLUMNS)
     filters = with_as_of(con, filters)
-    frame = _run_fields(con, "form/fill_rates", fields, segmentation=segmentation, **filters.params())
+    _ensure_fill_tables(con, fields)
+    plan = _build_plan(filters) if filters.as_of is not None else None
+    build = fill_counts_build(con, filters.as_of, segmentation) if plan is not None else None
+    _, build_from, build_to = plan if build is not None else (None, None, None)
+    frame = _run_fields(
+        con, "form/fill_rates", fields, segmentation=segmentation, build=build, build_from=build_from,
+        build_to=build_to, **filters.params(),
+    )
     frame = stats.add_wilson(frame, "filled", "candidates", prefix="fill_")
     return frame[FILL_COLUMNS]
+
+
+def fill_counts_build(
+    con: duckdb.DuckDBPyConnection, as_of: dt.datetime, segmentation: str | None = None
+) -> str | None:
+    """The key of the form_fill_counts build for the current data version, ``as_of`` and
+    ``segmentation``, built now if missing (lazily, like ``value_counts_build``; only for the
+    data's own as-of moment; None where it cannot be built: the caller counts row by row)."""
+    fields = list(form_fields(con))
+    _ensure_fill_tables(con, fields)
+    version = store.data_version(con)
+    key = "|".join([
+        str(version), pd.Timestamp(as_of).isoformat(), repr(segmentation),
+        hashlib.sha256(repr(sorted(form_fields(con).items())).encode("utf-8")).hexdigest()[:12],
+    ])
+    if _has_fill_build(con, key):
+        return key
+    if pd.Timestamp(as_of) != pd.Timestamp(resolve_as_of(con)):
+        return None
+    text, query = _field_text(con, "form/fill_counts_build", fields)
+    params = query.bind({
+        "build": key, "segmentation": segmentation, "as_of": as_of,
+        "start": None, "end": None, "team": None, "channel": None, "handler": None, "advisor": None,
+    })
+    with store.write_lock():
+        if _has_fill_build(con, key):
+            return key
+        cur = con.cursor()
+        try:
+            cur.execute("begin transaction")
+            # Builds of older data versions go; other segmentations' builds of this version stay.
+            cur.execute(
+                "delete from form_fill_counts where build in "
+                "(select build from form_fill_builds where data_version <> $v)", {"v": version})
+            cur.execute("delete from form_fill_builds where data_version <> $v", {"v": version})
+            cur.execute(text, params)
+            cur.execute("insert into form_fill_builds (build, data_version) values ($k, $v)", {"k": key, "v": version})
+            cur.execute("commit")
+        except duckdb.Error:
+            try:
+                cur.execute("rollback")
+            except duckdb.Error:
+                pass
+            return None
+        finally:
+            cur.close()
+    return key
+
+
+_FILL_BASE_COLUMNS = ["build", "cohort_week", "team", "channel", "handler", "form_version", "segment", "candidates"]
+
+
+def _ensure_fill_tables(con: duckdb.DuckDBPyConnection, fields: list[str]) -> None:
+    """form_fill_counts exists with one column per form field (made again, empty, when the fields
+    changed: an import added one), and form_fill_builds beside it."""
+    cur = con.cursor()
+    try:
+        columns = [r[0] for r in cur.execute(
+            "select column_name from information_schema.columns where table_name = 'form_fill_counts' "
+            "order by ordinal_position").fetchall()]
+    finally:
+        cur.close()
+    if columns == _FILL_BASE_COLUMNS + fields:
+        return
+    text, _ = _field_text(con, "form/fill_counts_table", fields)
+    with store.write_lock():
+        cur = con.cursor()
+        try:
+            cur.execute("begin transaction")
+            if columns:
+                cur.execute("drop table form_fill_counts")
+                cur.execute("drop table if exists form_fill_builds")
+            cur.execute(text)
+            cur.execute("commit")
+        except duckdb.Error:
+            try:
+                cur.execute("rollback")
+            except duckdb.Error:
+                pass
+        finally:
+            cur.close()
+
+
+def _has_fill_build(con: duckdb.DuckDBPyConnection, key: str) -> bool:
+    cur = con.cursor()
+    try:
+        row = cur.execute("select count(*) from form_fill_builds where build = $k", {"k": key}).fetchone()
+    except duckdb.CatalogException:
+        return False
+    finally:
+        cur.close()
+    return bool(row and row[0])
 
 
 # --- field value -----------------------------------------------------------------------------
