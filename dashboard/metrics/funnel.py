@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard import business_hours, sql
+from dashboard import business_hours, memo, sql
 from dashboard.filters import Filters
 from dashboard.settings import DEFAULT, Settings
 from dashboard.stats import add_wilson, rate
@@ -136,8 +136,10 @@ def rate_of(row, k_col: str, n_col: str) -> dict:
 
 # --- registrations and the stage funnel -------------------------------------------------------
 
+@memo.per_data_version
 def registrations_by_week(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
-    """One row per cohort week: cohort_week, registrations, is_complete."""
+    """One row per cohort week: cohort_week, registrations, is_complete. Memoised per data version
+    (a small frame): the week picker's options and default week read it in the same page load."""
     frame = sql.run(con, "funnel/registrations_by_week", **filters.params())
     return _dates(frame, "cohort_week")
 
@@ -321,6 +323,8 @@ def candidates_behind(
         if filters.end is not None:
             keep &= held.dt.date <= filters.end
         return frame.loc[keep, DRILL_COLUMNS].reset_index(drop=True)
+    if figure == "uncontacted_24h":
+        return _uncontacted(con, filters, settings, segmentation)
     frame = candidate_list(con, filters, settings, segmentation)
     if figure.startswith("stage:"):
         stage = figure.split(":", 1)[1]
@@ -341,6 +345,18 @@ def candidates_behind(
     if figure not in masks:
         raise ValueError(f"unknown figure {figure!r}; expected one of {DRILL_FIGURES}")
     return frame.loc[masks[figure].astype(bool), DRILL_COLUMNS].reset_index(drop=True)
+
+
+@memo.per_data_version
+def _uncontacted(
+    con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, segmentation: str | None
+) -> pd.DataFrame:
+    """The registrants still waiting for a first contact (the "uncontacted_24h" figure): the
+    overview's alert counts them and its drill-down, which opens on that alert, lists the same
+    week, so one page load reads the candidate list for them once. A short list, kept per data
+    version like the other memoised figures."""
+    frame = candidate_list(con, filters, settings, segmentation)
+    return frame.loc[frame["is_uncontacted_alert"].astype(bool), DRILL_COLUMNS].reset_index(drop=True)
 
 
 def _stage_members(frame: pd.DataFrame, stage: str, settings: Settings) -> pd.DataFrame:
