@@ -345,3 +345,38 @@ def test_the_generated_store_gives_the_same_fill_rates_from_the_build(generated,
                 check_exact=True, obj=repr(filters),
             )
     assert len(_fill_builds(con)) == 2
+
+
+def _assert_same(a, b, where=""):
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=where)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _assert_same(a[k], b[k], f"{where}.{k}")
+    else:
+        assert a == b and type(a) is type(b), (where, a, b)
+
+
+def test_the_generated_store_gives_the_same_identifiability_from_the_build(generated, monkeypatch):
+    from dashboard import paths, segments
+
+    con = generated
+    targets = segments.load_target_list(paths.targets_path())
+    first, last = [pd.Timestamp(x).date() for x in con.execute(
+        "select min(registered_at), max(registered_at) from candidates").fetchone()]
+    mid = first + (last - first) / 2
+    base = Filters(as_of=resolve_as_of(con))
+    for filters in [
+        base, base.with_(team=_pick(con, "team")), base.with_(channel=_pick(con, "channel"), start=mid),
+        base.with_(handler=_pick(con, "first_contact_by")), base.with_(start=mid, end=mid + dt.timedelta(days=30)),
+        base.with_(advisor=_pick(con, "meeting_advisor_id")), Filters(as_of=dt.datetime.combine(mid, dt.time(12))),
+    ]:
+        got = form.identifiability(con, filters, targets)
+        with monkeypatch.context() as m:
+            m.setattr(form, "fill_counts_build", lambda *args, **kwargs: None)
+            expected = form.identifiability(con, filters, targets)
+        _assert_same(got, expected, repr(filters))
+    # the identifiability and the fill rates by segment share the build of this segmentation
+    key = segments.ensure(con, targets)
+    assert any(repr(key) in b for b, _ in _fill_builds(con))

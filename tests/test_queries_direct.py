@@ -195,11 +195,11 @@ def test_form_fill_counts_build_counts_registrations_and_filled_fields_per_cell(
     # as_of 06-30 noon: 'late' is out. p and q share week 06-02 and channel web but not the handler
     # (only p was contacted, by H1 of T1); "  " is blank, so q did not fill job; r's job is null.
     assert list(got.columns) == ["build", "cohort_week", "team", "channel", "handler", "form_version", "segment",
-                                 "candidates", "job"]
+                                 "is_target", "candidates", "job"]
     assert rows(got, list(got.columns)) == [
-        ("b", ts(2025, 6, 2), None, "web", None, "v1", "S1", 1, 0),  # q
-        ("b", ts(2025, 6, 2), "T1", "web", "H1", "v1", "S1", 1, 1),  # p
-        ("b", ts(2025, 6, 23), None, "agent", None, None, "unknown", 1, 0),  # r
+        ("b", ts(2025, 6, 2), None, "web", None, "v1", "S1", True, 1, 0),  # q
+        ("b", ts(2025, 6, 2), "T1", "web", "H1", "v1", "S1", True, 1, 1),  # p
+        ("b", ts(2025, 6, 23), None, "agent", None, None, "unknown", False, 1, 0),  # r
     ]
 
 

@@ -166,7 +166,9 @@ def fill_counts_build(
     return key
 
 
-_FILL_BASE_COLUMNS = ["build", "cohort_week", "team", "channel", "handler", "form_version", "segment", "candidates"]
+_FILL_BASE_COLUMNS = [
+    "build", "cohort_week", "team", "channel", "handler", "form_version", "segment", "is_target", "candidates",
+]
 
 
 def _ensure_fill_tables(con: duckdb.DuckDBPyConnection, fields: list[str]) -> None:
@@ -508,7 +510,15 @@ def identifiability(
         return None
     filters = with_as_of(con, filters)
     key = segments.ensure(con, targets)
-    counts = sql.run(con, "form/segment_counts", segmentation=key, **filters.params())
+    # The registrations per segment come from the fill-rate pre-aggregate where it serves.
+    plan = _build_plan(filters) if filters.as_of is not None else None
+    build = fill_counts_build(con, filters.as_of, key) if plan is not None else None
+    _, build_from, build_to = plan if build is not None else (None, None, None)
+    _ensure_fill_tables(con, list(form_fields(con)))
+    counts = sql.run(
+        con, "form/segment_counts", segmentation=key, build=build, build_from=build_from, build_to=build_to,
+        **filters.params(),
+    )
     total = int(counts["candidates"].sum())
     unknown = int(counts.loc[counts["segment"] == segments.UNKNOWN, "candidates"].sum())
     available = segments.available_columns(con)

@@ -1,7 +1,8 @@
 -- The fill-rate pre-aggregate, built lazily by dashboard.metrics.form once per (data version,
 -- as-of moment, segmentation, fields): registrations and filled fields per (cohort week, team,
--- channel, handler, form version, segment), a few ten thousand rows at a million registrations,
--- so that form/fill_rates adds those up instead of passing over every candidate per page load.
+-- channel, handler, form version, segment and its is_target), a few ten thousand rows at a million
+-- registrations, so that form/fill_rates and form/segment_counts add those up instead of passing
+-- over every candidate per page load.
 -- A field is filled as in form/fill_rates (neither null nor blank).
 -- The validated, quoted field columns are spliced in at the /* @... */ markers; all else is bound.
 -- Parameters: $build (the build key written in every row), $segmentation (candidate_segments
@@ -21,6 +22,7 @@ scoped_fields as (
         s.first_contact_by as handler,
         s.form_version,
         g.segment,
+        g.is_target,
         /* @filled_flags */
     from candidates as c
     inner join scoped as s on s.candidate_id = c.candidate_id
@@ -37,7 +39,8 @@ select
     handler,
     form_version,
     segment,
+    is_target,
     count(*) as candidates,
     /* @filled_sums */
 from scoped_fields
-group by 2, 3, 4, 5, 6, 7
+group by 2, 3, 4, 5, 6, 7, 8

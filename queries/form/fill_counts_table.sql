@@ -17,6 +17,7 @@ create table if not exists form_fill_counts (
     handler        varchar,
     form_version   varchar,
     segment        varchar,
+    is_target      boolean,
     candidates     bigint not null,
     /* @filled_columns */
 );
