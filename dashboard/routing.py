@@ -207,7 +207,7 @@ def recommend(
     }
     if ordered.empty or not advisors:
         return out, summary
-    segments = list(dict.fromkeys(ordered["segment"]))
+    segments = ordered["segment"].unique().tolist()  # in order of first appearance
     table = rates.loc[advisors, segments].to_numpy(dtype=float)
     supply = ordered["segment"].value_counts().reindex(segments).to_numpy(dtype=float)
     caps = capacity[advisors].to_numpy(dtype=float)

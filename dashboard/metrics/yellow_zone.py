@@ -498,7 +498,7 @@ def recommendation(con: duckdb.DuckDBPyConnection, filters: Filters, settings: S
                                                             "capacity": int(capacity["free"].sum()) if not capacity.empty else 0}}
     model = placement_model(con, _team_scope(filters), settings, segmentation)
     advisors = load["advisor"].tolist()
-    segs = sorted(set(open_rows["segment"]))
+    segs = sorted(open_rows["segment"].unique())  # the distinct segments, not 20k Python strings at 1M
     rates = _rate_table(model, advisors, segs)
     table, summary = routing.recommend(open_rows, capacity.set_index("advisor")["free"], rates)
     names = model["advisors"].set_index("advisor")["advisor_name"] if not model["advisors"].empty else pd.Series(dtype=str)
