@@ -375,8 +375,12 @@ def test_the_generated_store_gives_the_same_identifiability_from_the_build(gener
         got = form.identifiability(con, filters, targets)
         with monkeypatch.context() as m:
             m.setattr(form, "fill_counts_build", lambda *args, **kwargs: None)
+            m.setattr(form, "unknown_counts_build", lambda *args, **kwargs: None)
             expected = form.identifiability(con, filters, targets)
         _assert_same(got, expected, repr(filters))
     # the identifiability and the fill rates by segment share the build of this segmentation
     key = segments.ensure(con, targets)
     assert any(repr(key) in b for b, _ in _fill_builds(con))
+    # the unknown combinations are built for the page without filters only
+    unknown = con.execute("select build from form_unknown_builds").fetchall()
+    assert len(unknown) == 1 and key in unknown[0][0]

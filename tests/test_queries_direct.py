@@ -76,11 +76,14 @@ def test_form_field_labels_lists_attribute_columns_with_source_header():
 # --- queries/form/unknown_values.sql ------------------------------------------------------------
 
 
-def _unknown_values(con, fields, **params):
-    """The query with its /* @select_fields */ markers spliced as dashboard.metrics.form does."""
-    query = sql.load("form/unknown_values")
-    text = query.text.replace("/* @select_fields */", ", ".join(f'c."{f}"' for f in fields))
-    return con.execute(text, query.bind(params)).df()
+def _unknown_values(con, fields, build=None, **params):
+    """The query with its /* @... */ markers spliced as dashboard.metrics.form does (``build``:
+    the form_unknown_counts build to read, None = count row by row)."""
+    from dashboard.metrics import form
+
+    con.execute(sql.load("form/unknown_counts_table").text)
+    text, query = form._field_text(con, "form/unknown_values", fields)
+    return con.execute(text, query.bind({**params, "build": build})).df()
 
 
 def test_form_unknown_values_counts_combinations_of_unknown_candidates():
@@ -113,6 +116,18 @@ def test_form_unknown_values_counts_combinations_of_unknown_candidates():
     # channel web: only u4
     web = _unknown_values(con, ["age", "job"], segmentation="targets:t", **{**SCOPE, "channel": "web"})
     assert rows(web, ["age", "job", "candidates"]) == [(None, None, 1)]
+
+    # The same combinations from the pre-aggregate form/unknown_counts_build (no filter), the
+    # values' text cast back to their types (30.0 a double again).
+    from dashboard.metrics import form
+
+    text, query = form._field_text(con, "form/unknown_counts_build", ["age", "job"])
+    con.execute(text, query.bind({**SCOPE, "build": "b", "segmentation": "targets:t"}))
+    stored = con.execute("select build, vals, candidates from form_unknown_counts order by 3 desc, 2").fetchall()
+    assert stored == [("b", [None, "it"], 2), ("b", ["30.0", None], 1), ("b", [None, None], 1)]
+    built = _unknown_values(con, ["age", "job"], build="b", segmentation="targets:t", **SCOPE)
+    assert sorted(rows(built, ["age", "job", "candidates"]), key=repr) == got
+    assert list(built.dtypes) == list(frame.dtypes) and str(built["age"].dtype) == "float64"
 
 
 # --- queries/form/value_counts_table.sql, form/value_counts_build.sql (staging/form_outcomes) ---

@@ -64,6 +64,9 @@ def _field_text(con: duckdb.DuckDBPyConnection, name: str, fields: list[str]) ->
         .replace("/* @filled_sums */", ", ".join(f"cast(sum({q}) as bigint) as {q}" for q in quoted))
         .replace("/* @filled_columns */", ", ".join(f"{q} bigint" for q in quoted))
         .replace("/* @filled_columns_read */", ", ".join(quoted))
+        .replace("/* @text_fields */", ", ".join(f"cast(c.{q} as varchar)" for q in quoted))
+        .replace("/* @typed_fields */", ", ".join(
+            f"cast(vals[{i}] as {allowed[f]}) as {q}" for i, (f, q) in enumerate(zip(fields, quoted), start=1)))
     )
     return text, query
 
@@ -539,7 +542,14 @@ def _missing_fields(con, filters, targets, key, in_data, available, unknown_tota
     if unknown_total == 0 or not attrs:
         return pd.DataFrame(columns=MISSING_COLUMNS)
     if in_data:
-        values = _run_fields(con, "form/unknown_values", in_data, segmentation=key, **filters.params())
+        # Without filters the combinations come from a pre-aggregate (at a finer grain it would be
+        # nearly a row per candidate: a filtered page counts row by row).
+        plan = _build_plan(filters) if filters.as_of is not None else None
+        build = None
+        if plan is not None and plan[0] == "all":
+            build = unknown_counts_build(con, filters.as_of, key, in_data)
+        _ensure_unknown_tables(con)
+        values = _run_fields(con, "form/unknown_values", in_data, segmentation=key, build=build, **filters.params())
         combos = values[in_data].astype(object)
         grouped = combos.where(combos.notna(), None).assign(candidates=values["candidates"].to_numpy())
     else:
@@ -570,6 +580,81 @@ def _missing_fields(con, filters, targets, key, in_data, available, unknown_tota
     ]
     frame = pd.DataFrame(rows, columns=MISSING_COLUMNS)
     return frame.sort_values(["unknown_candidates", "field"], ascending=[False, True], ignore_index=True)
+
+
+def unknown_counts_build(
+    con: duckdb.DuckDBPyConnection, as_of: dt.datetime, segmentation: str, attributes: list[str]
+) -> str | None:
+    """The key of the form_unknown_counts build (combinations of ``attributes`` among the unknown
+    registrations of ``segmentation``, no filter) for the current data version and ``as_of``,
+    built now if missing (lazily, like ``value_counts_build``; only for the data's own as-of
+    moment; None where it cannot be built: the caller counts row by row)."""
+    _ensure_unknown_tables(con)
+    version = store.data_version(con)
+    columns = segments.available_columns(con)
+    key = "|".join([
+        str(version), pd.Timestamp(as_of).isoformat(), segmentation,
+        repr([(a, columns.get(a)) for a in attributes]),
+    ])
+    if _has_unknown_build(con, key):
+        return key
+    if pd.Timestamp(as_of) != pd.Timestamp(resolve_as_of(con)):
+        return None
+    text, query = _field_text(con, "form/unknown_counts_build", attributes)
+    params = query.bind({
+        "build": key, "segmentation": segmentation, "as_of": as_of,
+        "start": None, "end": None, "team": None, "channel": None, "handler": None, "advisor": None,
+    })
+    with store.write_lock():
+        if _has_unknown_build(con, key):
+            return key
+        cur = con.cursor()
+        try:
+            cur.execute("begin transaction")
+            cur.execute(
+                "delete from form_unknown_counts where build in "
+                "(select build from form_unknown_builds where data_version <> $v)", {"v": version})
+            cur.execute("delete from form_unknown_builds where data_version <> $v", {"v": version})
+            cur.execute(text, params)
+            cur.execute("insert into form_unknown_builds (build, data_version) values ($k, $v)", {"k": key, "v": version})
+            cur.execute("commit")
+        except duckdb.Error:
+            try:
+                cur.execute("rollback")
+            except duckdb.Error:
+                pass
+            return None
+        finally:
+            cur.close()
+    return key
+
+
+_unknown_tables_made: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def _ensure_unknown_tables(con: duckdb.DuckDBPyConnection) -> None:
+    if con in _unknown_tables_made:
+        return
+    with store.write_lock():
+        cur = con.cursor()
+        try:
+            cur.execute(sql.load("form/unknown_counts_table").text)
+        except duckdb.Error:
+            pass
+        finally:
+            cur.close()
+    _unknown_tables_made.add(con)
+
+
+def _has_unknown_build(con: duckdb.DuckDBPyConnection, key: str) -> bool:
+    cur = con.cursor()
+    try:
+        row = cur.execute("select count(*) from form_unknown_builds where build = $k", {"k": key}).fetchone()
+    except duckdb.CatalogException:
+        return False
+    finally:
+        cur.close()
+    return bool(row and row[0])
 
 
 # --- recommendation --------------------------------------------------------------------------
