@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dashboard import importer, store
@@ -395,3 +396,27 @@ def test_a_call_repeated_in_the_log_is_one_activity(tmp_path):
     ], header=header, encoding="utf-8"))
     assert r2.counts["activities_inserted"] == 1 and r2.counts["activities_existing"] == 1
     assert con.execute("select count(*) from activities").fetchall() == [(4,)]
+
+
+@pytest.mark.parametrize("name", ["candidates_cp932.csv", "candidates_utf8_bom.csv", "candidates.xlsx", "mixed_dates.csv",
+                                  "ragged.csv", "selection_wide_cp932.csv", "calls_utf8.csv", "staff_utf8_bom.csv",
+                                  "events_log_utf16.tsv"])
+def test_an_import_that_lets_the_source_cells_go_prepares_what_a_preview_shows(name):
+    """prepare(consume=True) (an import: personal data and the source cells of kept rows let go
+    early) gives the same frames, rejections and notes as the upload page's preview of the file."""
+    from dashboard.importer.mapping import prepare
+
+    con = store.connect(None)
+    importer.import_file(con, CORPUS / "candidates_cp932.csv")  # events and calls need candidates
+    shown = prepare(importer.read_file(CORPUS / name), None, con)
+    raw = importer.read_file(CORPUS / name)
+    imported = prepare(raw, None, con, consume=True)
+    for frame in ("candidates", "events", "staff", "activities", "rejections"):
+        a, b = getattr(shown, frame), getattr(imported, frame)
+        assert (a is None) == (b is None), frame
+        if a is not None:
+            pd.testing.assert_frame_equal(a, b, obj=frame)
+    assert [n.text("en") for n in shown.notes] == [n.text("en") for n in imported.notes]
+    assert (shown.rows_read, shown.rows_rejected, shown.dropped) == (imported.rows_read, imported.rows_rejected,
+                                                                     imported.dropped)
+    assert not set(imported.dropped) & set(raw.df.columns)  # the personal columns' cells are gone
