@@ -5,6 +5,7 @@ every filter the pages and the report pass (frames equal, dtypes included)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pandas as pd
 import pytest
@@ -384,3 +385,56 @@ def test_the_generated_store_gives_the_same_identifiability_from_the_build(gener
     # the unknown combinations are built for the page without filters only
     unknown = con.execute("select build from form_unknown_builds").fetchall()
     assert len(unknown) == 1 and key in unknown[0][0]
+
+
+def test_condition_patterns_give_the_blocking_rule_of_every_combination():
+    from dashboard import segments
+
+    targets = segments.parse_target_list(
+        """
+[[segment]]
+name = "N"
+target = false
+job_changes = [4, 99]
+
+[[segment]]
+name = "A"
+target = true
+age = [30, 39]
+job_category = ["IT", "経理"]
+
+[[segment]]
+name = "B"
+target = true
+age = [20, 29]
+job_category = ["営業"]
+"""
+    )
+    values = {"age": [None, float("nan"), 25.0, 31.0, 45.0], "job_category": [None, "IT", "営業", "x"],
+              "job_changes": [None, 1.0, 5.0]}
+    combos = [dict(zip(values, c)) for c in itertools.product(*values.values())]
+    grouped = pd.DataFrame(combos, columns=list(values)).astype(object)
+    grouped["candidates"] = range(1, len(grouped) + 1)
+    # the record-by-record answer, as _missing_fields computed it before
+    expected: dict = {}
+    for record, n in zip(combos, grouped["candidates"]):
+        record = {k: (None if isinstance(v, float) and v != v else v) for k, v in record.items()}
+        key = form.blocking_rule(targets, record)
+        expected[key] = expected.get(key, 0) + n
+    got: dict = {}
+    for pattern, n in form._condition_patterns(targets, grouped):
+        key = form._blocking_rule_of(targets, pattern)
+        got[key] = got.get(key, 0) + n
+    assert got == expected
+    # an attribute the data lacks is None for every combination
+    without = grouped.drop(columns=["job_changes"])
+    got = {}
+    for pattern, n in form._condition_patterns(targets, without):
+        key = form._blocking_rule_of(targets, pattern)
+        got[key] = got.get(key, 0) + n
+    expected = {}
+    for record, n in zip(combos, grouped["candidates"]):
+        record = {k: (None if isinstance(v, float) and v != v else v) for k, v in record.items() if k != "job_changes"}
+        key = form.blocking_rule(targets, record)
+        expected[key] = expected.get(key, 0) + n
+    assert got == expected

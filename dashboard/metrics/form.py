@@ -556,10 +556,8 @@ def _missing_fields(con, filters, targets, key, in_data, available, unknown_tota
         # None of the rules' attributes is in the data: every unknown registration misses them all.
         grouped = pd.DataFrame({"candidates": [unknown_total]})
     counts: dict[str, list] = {a: [0, 0, set()] for a in attrs}
-    for record in grouped.to_dict("records"):
-        n = int(record.pop("candidates"))
-        record = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
-        rule, missed = blocking_rule(targets, record)
+    for pattern, n in _condition_patterns(targets, grouped):
+        rule, missed = _blocking_rule_of(targets, pattern)
         for attribute in missed:
             counts[attribute][0] += n
             counts[attribute][2].add(rule)
@@ -580,6 +578,53 @@ def _missing_fields(con, filters, targets, key, in_data, available, unknown_tota
     ]
     frame = pd.DataFrame(rows, columns=MISSING_COLUMNS)
     return frame.sort_values(["unknown_candidates", "field"], ascending=[False, True], ignore_index=True)
+
+
+def _condition_patterns(targets: segments.TargetList, grouped: pd.DataFrame) -> list[tuple[tuple, int]]:
+    """The combinations grouped by what every rule condition says of them: (results, candidates)
+    per distinct tuple of ``Condition.matches`` results (True / False / None, rule by rule,
+    condition by condition). Which rule leaves a combination unknown, and for want of which
+    attributes, depends on nothing else (``blocking_rule``), so a few hundred patterns stand for
+    thousands of combinations. An empty value (null, NaN) is None, as in a record."""
+    conditions = [c for rule in targets.rules for c in rule.conditions]
+    n_rows = len(grouped)
+    codes = np.zeros((n_rows, len(conditions)), dtype=np.int8)  # 0 False, 1 True, 2 None
+    for j, condition in enumerate(conditions):
+        if condition.attribute in grouped.columns:
+            index, uniques = pd.factorize(grouped[condition.attribute], use_na_sentinel=True)
+            table = np.array(
+                [_match_code(condition.matches(v.item() if hasattr(v, "item") else v)) for v in uniques]
+                + [_match_code(condition.matches(None))],
+                dtype=np.int8,
+            )
+            codes[:, j] = table[index]  # the sentinel -1 picks the last entry: None
+        else:
+            codes[:, j] = _match_code(condition.matches(None))
+    candidates = grouped["candidates"].to_numpy(dtype=np.int64)
+    if n_rows == 0:
+        return []
+    patterns, inverse = np.unique(codes, axis=0, return_inverse=True)
+    totals = np.zeros(len(patterns), dtype=np.int64)
+    np.add.at(totals, inverse.reshape(-1), candidates)
+    decode = {0: False, 1: True, 2: None}
+    return [(tuple(decode[int(x)] for x in row), int(n)) for row, n in zip(patterns, totals)]
+
+
+def _match_code(result: bool | None) -> int:
+    return 2 if result is None else int(bool(result))
+
+
+def _blocking_rule_of(targets: segments.TargetList, pattern: tuple) -> tuple[str | None, tuple[str, ...]]:
+    """``blocking_rule`` from the conditions' results (in rule and condition order) instead of a record."""
+    position = 0
+    for rule in targets.rules:
+        results = [(c.attribute, pattern[position + i]) for i, c in enumerate(rule.conditions)]
+        position += len(rule.conditions)
+        if any(r is False for _, r in results):
+            continue
+        missing = tuple(dict.fromkeys(a for a, r in results if r is None))
+        return (rule.name, missing) if missing else (None, ())
+    return None, ()
 
 
 def unknown_counts_build(
