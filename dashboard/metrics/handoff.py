@@ -48,7 +48,14 @@ def _bound_params(settings: Settings) -> dict:
 
 
 def _calendar(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> str:
-    return business_hours.ensure(con, settings, filters.as_of)
+    return _ensured_calendar(con, settings, filters.as_of)
+
+
+@memo.per_data_version
+def _ensured_calendar(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetime | None) -> str:
+    """The calendar key, the calendar made to cover the data once per data version (and hours and
+    as_of): its check reads the data's date range, which every clocked query of a page needed."""
+    return business_hours.ensure(con, settings, as_of)
 
 
 def _check_basis(basis: str) -> None:

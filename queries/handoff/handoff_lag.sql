@@ -40,17 +40,30 @@ grouped as (
         cohort_week as member_week,
         lag_minutes
     from handoffs
+),
+
+figures as (
+    -- Both quantiles from one aggregate (one copy of the values, not two).
+    select
+        cohort_week,
+        group_value,
+        is_mature,
+        count(distinct member_week) as cohorts,
+        count(*) as handoffs,
+        count(case when lag_minutes <= cast($live_transfer_minutes as double) then 1 end) as live_transfers,
+        quantile_cont(lag_minutes, [0.5, 0.9]) as lag_q
+    from grouped
+    group by 1, 2, 3
 )
 
 select
     cohort_week,
     group_value,
     is_mature,
-    count(distinct member_week) as cohorts,
-    count(*) as handoffs,
-    count(case when lag_minutes <= cast($live_transfer_minutes as double) then 1 end) as live_transfers,
-    quantile_cont(lag_minutes, 0.5) as median_lag_minutes,
-    quantile_cont(lag_minutes, 0.9) as p90_lag_minutes
-from grouped
-group by 1, 2, 3
+    cohorts,
+    handoffs,
+    live_transfers,
+    lag_q[1] as median_lag_minutes,
+    lag_q[2] as p90_lag_minutes
+from figures
 order by 1, 2, 3

@@ -14,6 +14,10 @@ in_scope as (
     --@include staging/scoped_funnel
 ),
 
+contacts as (
+    --@include staging/window_contacts
+),
+
 responses as (
     select
         registered_at,
@@ -21,12 +25,8 @@ responses as (
         extract(hour from registered_at) as hour,
         epoch(cast(cohort_week as timestamp)) + (7 + cast($window_days as double)) * 86400
             <= epoch(cast($as_of as timestamp)) as is_mature,
-        case
-            when first_contact_at <= cast($as_of as timestamp)
-             and epoch(first_contact_at) - epoch(registered_at) <= cast($window_days as double) * 86400
-                then first_contact_at
-        end as contact_at
-    from in_scope
+        contact_at
+    from contacts
 ),
 
 clocked as (

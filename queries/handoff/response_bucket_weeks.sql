@@ -22,21 +22,21 @@ in_scope as (
     --@include staging/scoped_funnel
 ),
 
+contacts as (
+    --@include staging/window_contacts
+),
+
 responses as (
     select
         cohort_week,
         registered_at,
-        case
-            when first_contact_at <= cast($as_of as timestamp)
-             and epoch(first_contact_at) - epoch(registered_at) <= cast($window_days as double) * 86400
-                then first_contact_at
-        end as contact_at,
+        contact_at,
         coalesce(
             meeting_held_at <= cast($as_of as timestamp)
             and epoch(meeting_held_at) - epoch(registered_at) <= cast($meeting_window_days as double) * 86400,
             false
         ) as has_meeting
-    from in_scope
+    from contacts
 ),
 
 clocked as (

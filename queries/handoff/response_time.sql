@@ -19,6 +19,10 @@ in_scope as (
     --@include staging/scoped_funnel
 ),
 
+contacts as (
+    --@include staging/window_contacts
+),
+
 responses as (
     select
         cohort_week,
@@ -29,14 +33,10 @@ responses as (
             when 'advisor' then meeting_advisor_id
         end as group_value,
         registered_at,
-        case
-            when first_contact_at <= cast($as_of as timestamp)
-             and epoch(first_contact_at) - epoch(registered_at) <= cast($window_days as double) * 86400
-                then first_contact_at
-        end as contact_at,
+        contact_at,
         epoch(cast(cohort_week as timestamp)) + (7 + cast($window_days as double)) * 86400
             <= epoch(cast($as_of as timestamp)) as is_mature
-    from in_scope
+    from contacts
 ),
 
 clocked as (
@@ -53,19 +53,33 @@ grouped as (
         response_minutes,
         response_business_minutes
     from clocked
+),
+
+figures as (
+    -- Both quantiles of a column from one aggregate (one copy of the values, not two).
+    select
+        cohort_week,
+        group_value,
+        is_mature,
+        count(distinct member_week) as cohorts,
+        count(*) as registrations,
+        count(contact_at) as contacted,
+        quantile_cont(response_minutes, [0.5, 0.9]) as minutes_q,
+        quantile_cont(response_business_minutes, [0.5, 0.9]) as business_minutes_q
+    from grouped
+    group by 1, 2, 3
 )
 
 select
     cohort_week,
     group_value,
     is_mature,
-    count(distinct member_week) as cohorts,
-    count(*) as registrations,
-    count(contact_at) as contacted,
-    quantile_cont(response_minutes, 0.5) as median_minutes,
-    quantile_cont(response_minutes, 0.9) as p90_minutes,
-    quantile_cont(response_business_minutes, 0.5) as median_business_minutes,
-    quantile_cont(response_business_minutes, 0.9) as p90_business_minutes
-from grouped
-group by 1, 2, 3
+    cohorts,
+    registrations,
+    contacted,
+    minutes_q[1] as median_minutes,
+    minutes_q[2] as p90_minutes,
+    business_minutes_q[1] as median_business_minutes,
+    business_minutes_q[2] as p90_business_minutes
+from figures
 order by 1, 2, 3
