@@ -337,11 +337,14 @@ def test_missed_list_orders_a_tie_on_registration_time_by_candidate_id(given):
                   start=None, end=None, team=None, channel=None, handler=None, advisor=None, as_of=AS_OF)
     from dashboard import sql
 
-    full = sql.run(con, "yellow_zone/missed_matches", limit=None, **params)
+    full = sql.run(con, "yellow_zone/missed_matches", limit=None, since=None, **params)
     assert full["candidate_id"].tolist() == ["a1", "b2", "c10", "c9", "z0"]
     assert (full["kind"] == "no_meeting").all() and full["days_from_registration"].round(6).tolist() == [30] * 4 + [31]
-    cut = sql.run(con, "yellow_zone/missed_matches", limit=2, **params)
+    cut = sql.run(con, "yellow_zone/missed_matches", limit=2, since=None, **params)
     assert cut["candidate_id"].tolist() == ["a1", "b2"]
+    # $since keeps registrations at or after it: the tie (30 days ago) stays whole, z0 goes
+    since = sql.run(con, "yellow_zone/missed_matches", limit=None, since=same, **params)
+    assert since["candidate_id"].tolist() == ["a1", "b2", "c10", "c9"]
 
 
 def test_open_registrants_at_the_edge_of_the_open_window(given):
@@ -385,3 +388,29 @@ def test_routing_gap_is_solved_once_per_team_scope(small_world, monkeypatch):
     assert picked["gap"] == team["gap"]
     pd.testing.assert_frame_equal(picked["drivers"], team["drivers"])
     pd.testing.assert_frame_equal(picked["by_segment"], team["by_segment"])
+
+
+def test_the_cut_missed_list_is_the_head_of_the_whole_list_inside_and_past_the_recent_window(small_world, monkeypatch):
+    """missed_matches(limit=n) first asks for registrations of the last NEWEST_WINDOW_DAYS (28) days
+    and asks again for all when those hold fewer than n rows; either way it is the whole list's head.
+    small_world's missed matches: 2 registered 6 days ago (the recent A2 meetings), 3 registered 30
+    days ago (no meeting), 20 registered 203 days ago."""
+    from dashboard import sql
+
+    con, key, _ = small_world
+    full = yz.missed_matches(con, FILTERS, DEFAULT, key)
+    asked = []
+    real = sql.run
+    monkeypatch.setattr(sql, "run", lambda c, name, **kw: (
+        asked.append(kw["since"]) if name == "yellow_zone/missed_matches" else None) or real(c, name, **kw))
+    for n, questions in ((1, 1), (2, 1), (3, 2), (25, 2), (30, 2)):
+        asked.clear()
+        got = yz.missed_matches(con, FILTERS, DEFAULT, key, limit=n)
+        pd.testing.assert_frame_equal(got, full.head(n))
+        assert len(asked) == questions and asked[0] == AS_OF - dt.timedelta(days=28) and asked[-1] is (None if questions == 2 else asked[0])
+    # A period that ends earlier moves the window with it: registrations up to 60 days ago only.
+    period = FILTERS.with_(end=(AS_OF - dt.timedelta(days=60)).date())
+    asked.clear()
+    got = yz.missed_matches(con, period, DEFAULT, key, limit=3)
+    pd.testing.assert_frame_equal(got, yz.missed_matches(con, period, DEFAULT, key).head(3))
+    assert asked[0] == dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time()) - dt.timedelta(days=28)

@@ -13,6 +13,7 @@ candidate-level lists are cut in SQL, and the advisor-level frames keep only tha
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import duckdb
@@ -39,6 +40,10 @@ MISSED_COLUMNS = [
     "registered_at", "first_contact_at", "first_contact_by", "meeting_held_at", "days_from_registration",
     "rate_assigned", "rate_yellow_zone", "expected_loss",
 ]
+
+
+# The cut list of missed matches looks at this many days of registrations first (see missed_matches).
+NEWEST_WINDOW_DAYS = 28
 
 
 def _team_scope(filters: Filters) -> Filters:
@@ -313,7 +318,19 @@ def missed_matches(
     params = _missed_params(model, filters, settings, segmentation)
     if params is None:
         return pd.DataFrame(columns=MISSED_COLUMNS)
-    rows = sql.run(con, "yellow_zone/missed_matches", limit=limit, **params)
+    rows = None
+    if limit is not None:
+        # The newest rows are nearly always among the last weeks' registrations: ask for those
+        # first (DuckDB then reads only their row groups), and for all when they hold too few.
+        upper = filters.as_of
+        if filters.end is not None:
+            upper = min(upper, dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time()))
+        since = upper - dt.timedelta(days=NEWEST_WINDOW_DAYS)
+        rows = sql.run(con, "yellow_zone/missed_matches", limit=limit, since=since, **params)
+        if len(rows) < limit:
+            rows = None
+    if rows is None:
+        rows = sql.run(con, "yellow_zone/missed_matches", limit=limit, since=None, **params)
     return _with_expected_loss(rows, model)[MISSED_COLUMNS]
 
 

@@ -12,6 +12,11 @@
 --   $start, $end, $team, $channel, $handler, $advisor, $as_of: the shared filters
 --   (staging/scoped_funnel, through staging/missed_matches); advisor = the meeting advisor
 --   $limit                 most rows returned (null: no limit)
+--   $since                 only registrations at or after this moment (null: all). A caller after
+--                          the newest $limit rows passes a recent moment so DuckDB skips the row
+--                          groups of older registrations, and asks again without it when fewer
+--                          than $limit rows came back (every row left out is older than every row
+--                          kept, so the newest $limit are the same)
 with missed as (
     --@include staging/missed_matches
 ),
@@ -19,6 +24,7 @@ with missed as (
 newest as (
     select *
     from missed
+    where cast($since as timestamp) is null or registered_at >= cast($since as timestamp)
     order by registered_at desc, cand_key
     limit cast($limit as bigint)
 )
