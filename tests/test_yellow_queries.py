@@ -373,7 +373,7 @@ def test_open_registrants_at_the_edge_of_the_open_window(given):
 def test_routing_gap_is_solved_once_per_team_scope(small_world, monkeypatch):
     """The gap is a team-scope figure: picking an advisor reuses it (memoised per data version)
     instead of solving its transportation problems again, and gives the same figures."""
-    from dashboard import memo, routing
+    from dashboard import memo, routing, sql
 
     con, key, _ = small_world
     memo.clear()
@@ -388,6 +388,15 @@ def test_routing_gap_is_solved_once_per_team_scope(small_world, monkeypatch):
     assert picked["gap"] == team["gap"]
     pd.testing.assert_frame_equal(picked["drivers"], team["drivers"])
     pd.testing.assert_frame_equal(picked["by_segment"], team["by_segment"])
+    # Coverage too (a team-scope figure): one weekly_meetings pass for both scopes.
+    runs = []
+    real_run = sql.run
+    monkeypatch.setattr(sql, "run", lambda c, name, **kw: runs.append(name) or real_run(c, name, **kw))
+    cov = yz.coverage(con, FILTERS, DEFAULT, key)
+    again = yz.coverage(con, FILTERS.with_(advisor="A2"), DEFAULT, key)
+    assert runs.count("yellow_zone/weekly_meetings") == 1
+    assert again["coverage"] == cov["coverage"] and again["baseline"] == cov["baseline"]
+    pd.testing.assert_frame_equal(again["weekly"], cov["weekly"])
 
 
 def test_the_cut_missed_list_is_the_head_of_the_whole_list_inside_and_past_the_recent_window(small_world, monkeypatch):

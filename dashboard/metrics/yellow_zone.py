@@ -238,11 +238,16 @@ def coverage(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Setting
     all meetings: what routing blind to segments would give) and ``weekly`` (one row per meeting
     week of the last ``settings.trend_weeks``: week_start, meetings, yellow_meetings, rate, low, high).
     """
+    return _team_coverage(con, _team_scope(filters), settings, segmentation)
+
+
+@memo.per_data_version
+def _team_coverage(con: duckdb.DuckDBPyConnection, scope: Filters, settings: Settings, segmentation: str | None) -> dict:
+    """Coverage of one team scope, memoised like the gap: the same for every advisor picked."""
     empty = {"coverage": stats.rate(0, 0), "baseline": stats.rate(0, 0),
              "weekly": pd.DataFrame(columns=["week_start", "meetings", "yellow_meetings", "rate", "low", "high"])}
-    if filters.as_of is None or segmentation is None:
+    if scope.as_of is None or segmentation is None:
         return empty
-    scope = _team_scope(filters)
     model = placement_model(con, scope, settings, segmentation)
     weekly = sql.run(con, "yellow_zone/weekly_meetings", segmentation=segmentation, **scope.params())
     if weekly.empty:
