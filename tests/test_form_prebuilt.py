@@ -438,3 +438,40 @@ job_category = ["営業"]
         key = form.blocking_rule(targets, record)
         expected[key] = expected.get(key, 0) + n
     assert got == expected
+
+
+def test_a_store_opened_read_only_gives_the_same_figures(tmp_path):
+    from dashboard import segments
+    from store_factory import make_store
+
+    path = tmp_path / "store.duckdb"
+    people = [(f"c{i}", MON + (i % 20) * DAY, ["web", "agent"][i % 2], float(20 + i % 30), ["A", "B", None][i % 3])
+              for i in range(60)]
+    con = make_store(
+        candidates=[{"candidate_id": c, "registered_at": r, "channel": ch, "score": sc, "job": j}
+                    for c, r, ch, sc, j in people],
+        events=[{"candidate_id": c, "stage": "meeting_held", "occurred_at": r + 3 * DAY, "staff_id": "a1"}
+                for c, r, *_ in people[::3]],
+        staff=[{"staff_id": "a1", "role": "advisor", "team": "T"}],
+        attributes={"score": "DOUBLE", "job": "VARCHAR"}, path=path,
+    )
+    targets = segments.parse_target_list('[[segment]]\nname = "S"\ntarget = true\nscore = [20, 30]\njob = ["A"]\n')
+    key = segments.ensure(con, targets)
+    filters = Filters(as_of=resolve_as_of(con))
+    expected = (form.field_summary(con, filters, DEFAULT, targets), form.fill_rates(con, filters, key),
+                form.identifiability(con, filters, targets))
+    con.close()
+    for fresh in (True, False):
+        if fresh:  # a store no form page ever read: no pre-aggregate tables in it
+            writable = store.connect(path)
+            for table in ("form_value_counts", "form_value_builds", "form_fill_counts", "form_fill_builds",
+                          "form_unknown_counts", "form_unknown_builds"):
+                writable.execute(f"drop table if exists {table}")
+            writable.close()
+        ro = store.connect(path, read_only=True)
+        got = (form.field_summary(ro, filters, DEFAULT, targets), form.fill_rates(ro, filters, key),
+               form.identifiability(ro, filters, targets))
+        ro.close()
+        _assert_same(got[0], expected[0], "field_summary")
+        _assert_same(got[1], expected[1], "fill_rates")
+        _assert_same(got[2], expected[2], "identifiability")

@@ -74,9 +74,18 @@ def _field_text(con: duckdb.DuckDBPyConnection, name: str, fields: list[str]) ->
 def _run_fields(con: duckdb.DuckDBPyConnection, name: str, fields: list[str], **params) -> pd.DataFrame:
     """Run a field template with ``fields`` spliced in as validated, quoted column names."""
     text, query = _field_text(con, name, fields)
+    return _run_text(con, text, query.bind(params))
+
+
+def _run_text(con: duckdb.DuckDBPyConnection, text: str, params: dict) -> pd.DataFrame:
+    """Run a query on its own cursor; on a store opened read-only that lacks the pre-aggregate
+    tables, the cursor first makes them as (empty) temporary tables of its own: a temporary
+    table is seen only by the cursor that made it."""
     cur = con.cursor()
     try:
-        return cur.execute(text, query.bind(params)).df()
+        for ddl in _temporary_tables.get(con, ()):
+            cur.execute(ddl)
+        return cur.execute(text, params).df()
     finally:
         cur.close()
 
@@ -201,6 +210,7 @@ def _ensure_fill_tables(con: duckdb.DuckDBPyConnection, fields: list[str]) -> No
                 cur.execute("rollback")
             except duckdb.Error:
                 pass
+            _make_tables(con, cur, text)
         finally:
             cur.close()
 
@@ -353,18 +363,32 @@ def value_counts_build(
 _tables_made: "weakref.WeakSet" = weakref.WeakSet()
 
 
+_temporary_tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _make_tables(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection, text: str) -> None:
+    """Run a pre-aggregate's ``create table if not exists`` statements; on a store that cannot be
+    written (opened read-only), remember them as temporary tables that every query cursor of
+    ``con`` makes for itself (``_run_text``), so the queries still run, counting row by row."""
+    try:
+        cur.execute(text)
+    except duckdb.Error:
+        ddl = text.replace("create table if not exists", "create temp table if not exists")
+        known = _temporary_tables.setdefault(con, [])
+        if ddl not in known:
+            known.append(ddl)
+
+
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """form_value_counts and form_value_builds exist (empty until a build), so form/field_outcomes
-    can read them on any store; created once per connection (a read-only store that lacks them
-    cannot be read by the form page: there is none in the product)."""
+    can read them on any store; created once per connection (as temporary tables on a store opened
+    read-only that lacks them)."""
     if con in _tables_made:
         return
     with store.write_lock():
         cur = con.cursor()
         try:
-            cur.execute(sql.load("form/value_counts_table").text)
-        except duckdb.Error:
-            pass
+            _make_tables(con, cur, sql.load("form/value_counts_table").text)
         finally:
             cur.close()
     _tables_made.add(con)
@@ -518,10 +542,10 @@ def identifiability(
     build = fill_counts_build(con, filters.as_of, key) if plan is not None else None
     _, build_from, build_to = plan if build is not None else (None, None, None)
     _ensure_fill_tables(con, list(form_fields(con)))
-    counts = sql.run(
-        con, "form/segment_counts", segmentation=key, build=build, build_from=build_from, build_to=build_to,
-        **filters.params(),
-    )
+    query = sql.load("form/segment_counts")
+    counts = _run_text(con, query.text, query.bind(dict(
+        segmentation=key, build=build, build_from=build_from, build_to=build_to, **filters.params(),
+    )))
     total = int(counts["candidates"].sum())
     unknown = int(counts.loc[counts["segment"] == segments.UNKNOWN, "candidates"].sum())
     available = segments.available_columns(con)
@@ -683,9 +707,7 @@ def _ensure_unknown_tables(con: duckdb.DuckDBPyConnection) -> None:
     with store.write_lock():
         cur = con.cursor()
         try:
-            cur.execute(sql.load("form/unknown_counts_table").text)
-        except duckdb.Error:
-            pass
+            _make_tables(con, cur, sql.load("form/unknown_counts_table").text)
         finally:
             cur.close()
     _unknown_tables_made.add(con)
