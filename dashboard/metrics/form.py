@@ -542,10 +542,10 @@ def identifiability(
     build = fill_counts_build(con, filters.as_of, key) if plan is not None else None
     _, build_from, build_to = plan if build is not None else (None, None, None)
     _ensure_fill_tables(con, list(form_fields(con)))
-    query = sql.load("form/segment_counts")
-    counts = _run_text(con, query.text, query.bind(dict(
-        segmentation=key, build=build, build_from=build_from, build_to=build_to, **filters.params(),
-    )))
+    counts = _run_fields(
+        con, "form/segment_counts", [], segmentation=key, build=build, build_from=build_from, build_to=build_to,
+        **filters.params(),
+    )
     total = int(counts["candidates"].sum())
     unknown = int(counts.loc[counts["segment"] == segments.UNKNOWN, "candidates"].sum())
     available = segments.available_columns(con)
