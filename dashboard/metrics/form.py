@@ -144,7 +144,7 @@ def fill_counts_build(
         str(version), pd.Timestamp(as_of).isoformat(), repr(segmentation),
         hashlib.sha256(repr(sorted(form_fields(con).items())).encode("utf-8")).hexdigest()[:12],
     ])
-    if _has_fill_build(con, key):
+    if _has_build_of(con, "fill", key):
         return key
     if pd.Timestamp(as_of) != pd.Timestamp(resolve_as_of(con)):
         return None
@@ -153,29 +153,7 @@ def fill_counts_build(
         "build": key, "segmentation": segmentation, "as_of": as_of,
         "start": None, "end": None, "team": None, "channel": None, "handler": None, "advisor": None,
     })
-    with store.write_lock():
-        if _has_fill_build(con, key):
-            return key
-        cur = con.cursor()
-        try:
-            cur.execute("begin transaction")
-            # Builds of older data versions go; other segmentations' builds of this version stay.
-            cur.execute(
-                "delete from form_fill_counts where build in "
-                "(select build from form_fill_builds where data_version <> $v)", {"v": version})
-            cur.execute("delete from form_fill_builds where data_version <> $v", {"v": version})
-            cur.execute(text, params)
-            cur.execute("insert into form_fill_builds (build, data_version) values ($k, $v)", {"k": key, "v": version})
-            cur.execute("commit")
-        except duckdb.Error:
-            try:
-                cur.execute("rollback")
-            except duckdb.Error:
-                pass
-            return None
-        finally:
-            cur.close()
-    return key
+    return _build_once(con, "fill", key, version, text, params)
 
 
 _FILL_BASE_COLUMNS = [
@@ -214,16 +192,6 @@ def _ensure_fill_tables(con: duckdb.DuckDBPyConnection, fields: list[str]) -> No
         finally:
             cur.close()
 
-
-def _has_fill_build(con: duckdb.DuckDBPyConnection, key: str) -> bool:
-    cur = con.cursor()
-    try:
-        row = cur.execute("select count(*) from form_fill_builds where build = $k", {"k": key}).fetchone()
-    except duckdb.CatalogException:
-        return False
-    finally:
-        cur.close()
-    return bool(row and row[0])
 
 
 # --- field value -----------------------------------------------------------------------------
@@ -323,7 +291,7 @@ def value_counts_build(
         raise ValueError(f"unknown build kind {kind!r}")
     _ensure_tables(con)
     key = _build_key(con, as_of, settings, kind)
-    if _has_build(con, key):
+    if _has_build_of(con, "value", key):
         return key
     if pd.Timestamp(as_of) != pd.Timestamp(resolve_as_of(con)):
         return None
@@ -335,29 +303,7 @@ def value_counts_build(
         "placement_window_days": settings.placement_window_days,
         "start": None, "end": None, "team": None, "channel": None, "handler": None, "advisor": None,
     })
-    with store.write_lock():
-        if _has_build(con, key):
-            return key
-        cur = con.cursor()
-        try:
-            cur.execute("begin transaction")
-            # Builds of older data versions go; other windows' builds of this version stay.
-            cur.execute(
-                "delete from form_value_counts where build in "
-                "(select build from form_value_builds where data_version <> $v)", {"v": version})
-            cur.execute("delete from form_value_builds where data_version <> $v", {"v": version})
-            cur.execute(text, params)
-            cur.execute("insert into form_value_builds (build, data_version) values ($k, $v)", {"k": key, "v": version})
-            cur.execute("commit")
-        except duckdb.Error:
-            try:
-                cur.execute("rollback")
-            except duckdb.Error:
-                pass
-            return None
-        finally:
-            cur.close()
-    return key
+    return _build_once(con, "value", key, version, text, params)
 
 
 _tables_made: "weakref.WeakSet" = weakref.WeakSet()
@@ -383,26 +329,68 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """form_value_counts and form_value_builds exist (empty until a build), so form/field_outcomes
     can read them on any store; created once per connection (as temporary tables on a store opened
     read-only that lacks them)."""
-    if con in _tables_made:
+    _ensure_made(con, "form/value_counts_table", _tables_made)
+
+
+def _ensure_made(con: duckdb.DuckDBPyConnection, table_query: str, made: "weakref.WeakSet") -> None:
+    if con in made:
         return
     with store.write_lock():
         cur = con.cursor()
         try:
-            _make_tables(con, cur, sql.load("form/value_counts_table").text)
+            _make_tables(con, cur, sql.load(table_query).text)
         finally:
             cur.close()
-    _tables_made.add(con)
+    made.add(con)
 
 
-def _has_build(con: duckdb.DuckDBPyConnection, key: str) -> bool:
+
+# The pre-aggregates: (counts table, builds table) by kind. Fixed names, never from user input.
+_BUILD_TABLES = {
+    "value": ("form_value_counts", "form_value_builds"),
+    "fill": ("form_fill_counts", "form_fill_builds"),
+    "unknown": ("form_unknown_counts", "form_unknown_builds"),
+}
+
+
+def _has_build_of(con: duckdb.DuckDBPyConnection, kind: str, key: str) -> bool:
     cur = con.cursor()
     try:
-        row = cur.execute("select count(*) from form_value_builds where build = $k", {"k": key}).fetchone()
+        row = cur.execute(f"select count(*) from {_BUILD_TABLES[kind][1]} where build = $k", {"k": key}).fetchone()
     except duckdb.CatalogException:
         return False
     finally:
         cur.close()
     return bool(row and row[0])
+
+
+def _build_once(con: duckdb.DuckDBPyConnection, kind: str, key: str, version: int, text: str, params: dict) -> str | None:
+    """Run a pre-aggregate's build (``text`` inserts the rows of build ``key``) unless another
+    session has just done it: under the store's write lock, in one transaction that also drops the
+    builds of older data versions (other builds of this version stay). None where the store
+    cannot be written: the caller then counts row by row."""
+    counts, builds = _BUILD_TABLES[kind]
+    with store.write_lock():
+        if _has_build_of(con, kind, key):
+            return key
+        cur = con.cursor()
+        try:
+            cur.execute("begin transaction")
+            cur.execute(f"delete from {counts} where build in "
+                        f"(select build from {builds} where data_version <> $v)", {"v": version})
+            cur.execute(f"delete from {builds} where data_version <> $v", {"v": version})
+            cur.execute(text, params)
+            cur.execute(f"insert into {builds} (build, data_version) values ($k, $v)", {"k": key, "v": version})
+            cur.execute("commit")
+        except duckdb.Error:
+            try:
+                cur.execute("rollback")
+            except duckdb.Error:
+                pass
+            return None
+        finally:
+            cur.close()
+    return key
 
 
 def _entropy(counts: np.ndarray) -> float:
@@ -665,7 +653,7 @@ def unknown_counts_build(
         str(version), pd.Timestamp(as_of).isoformat(), segmentation,
         repr([(a, columns.get(a)) for a in attributes]),
     ])
-    if _has_unknown_build(con, key):
+    if _has_build_of(con, "unknown", key):
         return key
     if pd.Timestamp(as_of) != pd.Timestamp(resolve_as_of(con)):
         return None
@@ -674,54 +662,15 @@ def unknown_counts_build(
         "build": key, "segmentation": segmentation, "as_of": as_of,
         "start": None, "end": None, "team": None, "channel": None, "handler": None, "advisor": None,
     })
-    with store.write_lock():
-        if _has_unknown_build(con, key):
-            return key
-        cur = con.cursor()
-        try:
-            cur.execute("begin transaction")
-            cur.execute(
-                "delete from form_unknown_counts where build in "
-                "(select build from form_unknown_builds where data_version <> $v)", {"v": version})
-            cur.execute("delete from form_unknown_builds where data_version <> $v", {"v": version})
-            cur.execute(text, params)
-            cur.execute("insert into form_unknown_builds (build, data_version) values ($k, $v)", {"k": key, "v": version})
-            cur.execute("commit")
-        except duckdb.Error:
-            try:
-                cur.execute("rollback")
-            except duckdb.Error:
-                pass
-            return None
-        finally:
-            cur.close()
-    return key
+    return _build_once(con, "unknown", key, version, text, params)
 
 
 _unknown_tables_made: "weakref.WeakSet" = weakref.WeakSet()
 
 
 def _ensure_unknown_tables(con: duckdb.DuckDBPyConnection) -> None:
-    if con in _unknown_tables_made:
-        return
-    with store.write_lock():
-        cur = con.cursor()
-        try:
-            _make_tables(con, cur, sql.load("form/unknown_counts_table").text)
-        finally:
-            cur.close()
-    _unknown_tables_made.add(con)
+    _ensure_made(con, "form/unknown_counts_table", _unknown_tables_made)
 
-
-def _has_unknown_build(con: duckdb.DuckDBPyConnection, key: str) -> bool:
-    cur = con.cursor()
-    try:
-        row = cur.execute("select count(*) from form_unknown_builds where build = $k", {"k": key}).fetchone()
-    except duckdb.CatalogException:
-        return False
-    finally:
-        cur.close()
-    return bool(row and row[0])
 
 
 # --- recommendation --------------------------------------------------------------------------
