@@ -110,3 +110,45 @@ def test_the_bundled_wide_export_streams_to_the_same_table(streamed, monkeypatch
     assert streamed == [True]
     same(raw, whole(path))
     assert raw.encoding == "cp932" and raw.kind_guess == "candidates"
+
+
+def _tables(con) -> dict:
+    out = {}
+    for table in ("candidates", "events", "activities", "staff", "rejected_rows", "candidate_funnel"):
+        out[table] = con.execute(f"select * from {table} order by all").df()
+    out["imports"] = con.execute(
+        "select file_name, sha256, kind, rows_read, rows_accepted, rows_rejected, summary_json "
+        "from imports order by import_id").df()
+    return out
+
+
+def test_import_many_decodes_ahead_to_the_same_store_and_leaves_no_temporary_file(monkeypatch, tmp_path):
+    """import_many decodes the next file in a background thread while the current one is written:
+    the store is the one of importing file by file, and every temporary UTF-8 file is removed."""
+    import tempfile
+
+    from dashboard import demo, importer, store
+
+    monkeypatch.setattr(reader, "STREAM_MIN_BYTES", 0)  # every sample file is streamed
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    pairs = demo.sample_paths()
+    batch = store.connect(str(tmp_path / "batch.duckdb"))
+    importer.import_many(batch, [p for p, _ in pairs], [prof for _, prof in pairs])
+    one_by_one = store.connect(str(tmp_path / "single.duckdb"))
+    for path, prof in pairs:
+        importer.import_file(one_by_one, path, profile=prof)
+    a, b = _tables(batch), _tables(one_by_one)
+    for table in a:
+        assert a[table].equals(b[table]), table
+    assert list(scratch.iterdir()) == []
+
+    # A refused file in the middle of a batch: the files decoded ahead are removed too.
+    header_only = tmp_path / "選考プロセス_空.csv"
+    header_only.write_bytes(pairs[2][0].read_bytes().split(b"\n", 1)[0] + b"\n")
+    fresh = store.connect(str(tmp_path / "refused.duckdb"))
+    with pytest.raises(importer.ImportRefused):
+        importer.import_many(fresh, [pairs[0][0], pairs[1][0], header_only, pairs[3][0]],
+                             [pairs[0][1], pairs[1][1], pairs[2][1], pairs[3][1]])
+    assert list(scratch.iterdir()) == []

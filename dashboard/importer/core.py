@@ -25,6 +25,7 @@ import csv
 import datetime as dt
 import io
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,15 @@ from dashboard import i18n, store
 from dashboard.importer import aliases as al
 from dashboard.importer.mapping import ImportRefused, Note, Preview, prepare, register_table
 from dashboard.importer.profile import Profile, ProfileError, load_profile
-from dashboard.importer.reader import RawTable, ReadError, decode, guess_kind, read_table, sniff_delimiter
+from dashboard.importer.reader import (
+    RawTable,
+    ReadError,
+    decode,
+    decode_file,
+    guess_kind,
+    read_table,
+    sniff_delimiter,
+)
 from dashboard.sql import quote_identifier
 
 _HISTORY = "candidates_replaced"
@@ -110,14 +119,20 @@ class ImportResult:
 
 
 def read_file(path: Path | str, profile: Profile | None = None, file_name: str | None = None,
-              data: bytes | None = None) -> RawTable:
-    """``read_table`` for a path, with read errors turned into ``ImportRefused``."""
+              data: bytes | None = None, decoded=None) -> RawTable:
+    """``read_table`` for a path, with read errors turned into ``ImportRefused``. ``decoded``: a
+    ``reader.decode_file`` result for this path and the profile's encoding, or a future of one
+    (``import_many`` decodes the next file while the current one is written)."""
     name = file_name or Path(path).name
     try:
+        if decoded is not None and hasattr(decoded, "result"):
+            decoded = decoded.result()  # an error of the background decoding is raised here
         if data is None:
             data = Path(path)  # read_table streams a large text file rather than holding its bytes
+        else:
+            decoded = None
         return read_table(data, name, encoding=profile.encoding if profile else "auto",
-                          sheet=profile.sheet if profile else None)
+                          sheet=profile.sheet if profile else None, decoded=decoded)
     except ReadError as exc:
         raise ImportRefused(exc.reason_code, name, detail=exc.detail) from None
     except OSError as exc:
@@ -125,7 +140,7 @@ def read_file(path: Path | str, profile: Profile | None = None, file_name: str |
 
 
 def import_file(con: duckdb.DuckDBPyConnection, path, *, profile=None, replace: bool = False,
-                file_name: str | None = None, refresh: bool = True) -> ImportResult:
+                file_name: str | None = None, refresh: bool = True, decoded=None) -> ImportResult:
     """Import one export into the store, whole or not at all.
 
     ``profile``: None (proposed from header aliases), a ``Profile`` or a path to a TOML profile.
@@ -135,7 +150,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path, *, profile=None, replace: 
 
     ``refresh=False`` (a batch, see ``import_many``) leaves derived tables (``candidate_funnel``)
     and the data version as they were and marks them stale; the caller must then call
-    ``refresh_derived`` once the batch is in.
+    ``refresh_derived`` once the batch is in. ``decoded``: see ``read_file``.
     """
     name = file_name or Path(path).name
     try:
@@ -143,7 +158,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path, *, profile=None, replace: 
     except (ProfileError, OSError) as exc:
         raise ImportRefused("bad_profile", name, detail=str(exc)) from None
     started = dt.datetime.now()  # the import's span in `imports` includes reading the file
-    raw = read_file(path, prof, name)
+    raw = read_file(path, prof, name, decoded=decoded)
     with store.write_lock():
         earlier = con.execute(
             "select import_id, kind from imports where sha256 = $sha order by import_id limit 1",
@@ -522,10 +537,29 @@ def import_many(con: duckdb.DuckDBPyConnection, paths, profiles=None) -> list[Im
         key=lambda pair: order.get(pair[1].kind if pair[1] else _peek_kind(pair[0]), len(order)),
     )
     results = []
+    # The next file is decoded (CP932 to a temporary UTF-8 file, in Python) in a background thread
+    # while the current one is parsed, prepared and written (mostly DuckDB, which lets the other
+    # core run Python). Only the decoding: the store is touched by this thread alone, in order.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-decode")
+    pending: dict[int, Future] = {}
+
+    def decode_ahead(i: int) -> None:
+        if i < len(keyed) and i not in pending:
+            p, prof = keyed[i]
+            pending[i] = pool.submit(decode_file, p, prof.encoding if prof else "auto", p.name)
+
     try:
-        for p, prof in keyed:
-            results.append(import_file(con, p, profile=prof, refresh=False))
+        for i, (p, prof) in enumerate(keyed):
+            decode_ahead(i)
+            decode_ahead(i + 1)  # queued behind file i's decoding (one worker)
+            results.append(import_file(con, p, profile=prof, refresh=False, decoded=pending[i]))
     finally:
+        for fut in pending.values():
+            fut.cancel()
+        pool.shutdown(wait=True)
+        for fut in pending.values():  # e.g. after a refused file: temporary files not read are removed
+            if not fut.cancelled() and fut.exception() is None:
+                fut.result().discard()
         if store.derived_stale(con):
             refresh_derived(con)
     return results

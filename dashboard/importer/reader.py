@@ -67,16 +67,17 @@ class RawTable:
 
 
 def read_table(data: bytes | Path | str, file_name: str | None = None, *, encoding: str = "auto",
-               sheet: str | None = None) -> RawTable:
+               sheet: str | None = None, decoded: "Decoded | None" = None) -> RawTable:
     """Read CSV/TSV (any supported encoding) or .xlsx bytes into a ``RawTable``.
 
     ``data`` is the file's bytes or a path. Raises ``ReadError`` for a file that is not a table
-    (binary junk, unreadable xlsx, undecodable text, no header).
+    (binary junk, unreadable xlsx, undecodable text, no header). ``decoded``: the path already
+    decoded by ``decode_file`` with the same encoding (its temporary file is removed).
     """
     if isinstance(data, (str, Path)):
         path = Path(data)
         file_name = file_name or path.name
-        raw = _read_text_file(path, file_name, encoding)
+        raw = _read_text_file(path, file_name, encoding, decoded)
         if raw is not None:
             raw.file_name = file_name
             raw.kind_guess = guess_kind(raw.headers)
@@ -243,22 +244,53 @@ def _parse_file_with_duckdb(path: str, delimiter: str, names: list[str]) -> pd.D
     return df
 
 
-def _read_text_file(path: Path, file_name: str, encoding: str) -> RawTable | None:
-    """Stream a large text file (see the module docstring); None when the caller must read it
-    whole instead (small, .xlsx, or something the stream does not settle)."""
+@dataclass
+class Decoded:
+    """A large text file decoded into a temporary UTF-8 file (its body, header removed), ready for
+    DuckDB's parser: the first half of ``read_table`` for a path, which ``import_many`` runs for
+    the next file in a background thread while the current file is prepared and written.
+    ``discard()`` removes the temporary file (``read_table`` does when it is given one)."""
+
+    path: Path
+    encoding_arg: str
+    body_path: str | None = None
+    has_body: bool = False
+    delimiter: str = ","
+    headers: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    sha256: str = ""
+    used: str = ""
+    fallback: bool = False  # the stream did not settle it: read_table reads the whole file
+
+    def discard(self) -> None:
+        if self.body_path is not None:
+            try:
+                os.unlink(self.body_path)
+            except OSError:
+                pass
+            self.body_path = None
+
+
+def decode_file(path: Path | str, encoding: str = "auto", file_name: str | None = None) -> Decoded:
+    """The decoding half of ``read_table(path)`` (see ``Decoded``). Raises OSError as reading does."""
+    path = Path(path)
+    file_name = file_name or path.name
+    dec = Decoded(path=path, encoding_arg=encoding)
     if encoding not in ENCODINGS or file_name.lower().endswith((".xlsx", ".xlsm")):
-        return None
+        dec.fallback = True
+        return dec
     if path.stat().st_size < max(STREAM_MIN_BYTES, 65536):  # small files: read_table's own checks
-        return None
-    body_path = None
+        dec.fallback = True
+        return dec
     try:
         with open(path, "rb") as fh:
             digest = hashlib.sha256()
             head = fh.read(CHUNK_BYTES)
             chosen = None if head.startswith((_XLSX_MAGIC, _OLE_MAGIC)) else _stream_codec(head, encoding)
             if chosen is None:
-                return None
-            codec, used = chosen
+                dec.fallback = True
+                return dec
+            codec, dec.used = chosen
             decoder = codecs.getincrementaldecoder(codec)("strict")
             chunks = _chunks(fh, head, digest)
             # Enough text to sniff the delimiter and find the end of the header, as _read_text does.
@@ -268,41 +300,62 @@ def _read_text_file(path: Path, file_name: str, encoding: str) -> RawTable | Non
                 done = data is None
                 prefix += decoder.decode(data or b"", final=done)
             if _looks_binary(prefix):
-                return None
+                dec.fallback = True
+                return dec
             prefix = prefix.lstrip("\ufeff")
             delimiter = sniff_delimiter(prefix)
             first_line_end = _header_end(prefix, delimiter)
             if first_line_end == len(prefix) and not done:
-                return None  # a header longer than the sample
+                dec.fallback = True  # a header longer than the sample
+                return dec
             headers = next(csv.reader(io.StringIO(prefix[:first_line_end]), delimiter=delimiter), [])
             if not any(h.strip() for h in headers):
-                return None
-            names = _dedupe(headers)
+                dec.fallback = True
+                return dec
+            dec.delimiter, dec.headers, dec.names = delimiter, list(headers), _dedupe(headers)
             with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as tmp:
-                body_path = tmp.name
+                dec.body_path = tmp.name
                 has_body = _write_utf8(tmp, prefix[first_line_end:])
                 del prefix
                 while not done:
                     data = next(chunks, None)
                     done = data is None
                     has_body = _write_utf8(tmp, decoder.decode(data or b"", final=done)) or has_body
-        malformed: list[int] = []
-        if has_body:
-            try:
-                df = _parse_file_with_duckdb(body_path, delimiter, names)
-            except duckdb.Error:
-                with open(body_path, encoding="utf-8", newline="") as fh:
-                    df, malformed = _read_ragged(fh.read(), delimiter, names)
-        else:
-            df = pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
+            dec.has_body = has_body
+            dec.sha256 = digest.hexdigest()
     except UnicodeDecodeError:
-        return None  # the whole-file path reports it (or finds the encoding that fits)
+        dec.discard()
+        dec.fallback = True  # the whole-file path reports it (or finds the encoding that fits)
+    except BaseException:
+        dec.discard()
+        raise
+    return dec
+
+
+def _read_text_file(path: Path, file_name: str, encoding: str, decoded: Decoded | None = None) -> RawTable | None:
+    """Stream a large text file (see the module docstring); None when the caller must read it
+    whole instead (small, .xlsx, or something the stream does not settle). ``decoded``: the
+    file already decoded by ``decode_file`` (its temporary file is removed here)."""
+    dec = decoded if decoded is not None else decode_file(path, encoding, file_name)
+    try:
+        if dec.fallback:
+            return None
+        malformed: list[int] = []
+        if dec.has_body:
+            try:
+                df = _parse_file_with_duckdb(dec.body_path, dec.delimiter, dec.names)
+            except duckdb.Error:
+                with open(dec.body_path, encoding="utf-8", newline="") as fh:
+                    df, malformed = _read_ragged(fh.read(), dec.delimiter, dec.names)
+        else:
+            df = pd.DataFrame({n: pd.Series([], dtype="str") for n in dec.names})
+    except UnicodeDecodeError:
+        return None
     finally:
-        if body_path is not None:
-            os.unlink(body_path)
+        dec.discard()
     df = _drop_blank_rows(df)
-    return RawTable(df=df, file_name=file_name, sha256=digest.hexdigest(), encoding=used,
-                    delimiter=delimiter, headers=list(headers), malformed_rows=malformed)
+    return RawTable(df=df, file_name=file_name, sha256=dec.sha256, encoding=dec.used,
+                    delimiter=dec.delimiter, headers=list(dec.headers), malformed_rows=malformed)
 
 
 def _chunks(fh, head: bytes, digest):
