@@ -301,10 +301,10 @@ def test_funnel_candidate_list_scope_filters():
     assert [r[0] for r in rows(window, ["candidate_id"])] == ["b", "c"]
 
 
-# --- queries/handoff/response_bucket_weeks.sql -------------------------------------------------
+# --- queries/handoff/response_figures.sql ------------------------------------------------------
 
 
-def test_handoff_response_bucket_weeks_wall_and_business_buckets_with_meetings():
+def test_handoff_response_figures_wall_and_business_buckets_with_meetings():
     from dashboard import business_hours
     from dashboard.settings import DEFAULT
 
@@ -325,11 +325,12 @@ def test_handoff_response_bucket_weeks_wall_and_business_buckets_with_meetings()
     params = {**SCOPE, "window_days": 7, "meeting_window_days": 14, "bound_1": 5, "bound_2": 60, "bound_3": 1440,
               "bound_4": 4320, "calendar": business_hours.ensure(con, DEFAULT)}
     columns = ["cohort_week", "bucket", "registrations", "meetings", "is_mature_response", "is_mature_meeting"]
+    frame = sql.run(con, "handoff/response_figures", **params)
+    assert sorted(set(frame["part"])) == ["business", "headline", "heatmap", "wall"]
     # Buckets (bounds 5, 60, 1440, 4320 min; 5 = not contacted within 7 d). Cohort 06-02 is mature for
     # both windows (06-02 + 7 + 14 d = 06-23 <= as_of 06-30 noon); cohort 06-23 for neither
     # (06-23 + 7 + 7 d = 07-07). Wall clock: a 3 min -> 0; b 120 -> 2; f 2,830 -> 3; c -> 5; d 30 -> 1.
-    wall = sql.run(con, "handoff/response_bucket_weeks", **params, basis="wall")
-    assert list(wall.columns) == columns
+    wall = frame[frame["part"] == "wall"]
     assert rows(wall, columns) == [
         (ts(2025, 6, 2), 0, 1, 1, True, True),
         (ts(2025, 6, 2), 2, 1, 0, True, True),
@@ -338,13 +339,72 @@ def test_handoff_response_bucket_weeks_wall_and_business_buckets_with_meetings()
         (ts(2025, 6, 23), 1, 1, 0, False, False),
     ]
     # Business minutes (9:00-19:00 Mon-Fri): f counts 10 minutes (Monday 9:00 -> 9:10) -> bucket 1.
-    business = sql.run(con, "handoff/response_bucket_weeks", **params, basis="business")
+    business = frame[frame["part"] == "business"]
     assert rows(business, columns) == [
         (ts(2025, 6, 2), 0, 1, 1, True, True),
         (ts(2025, 6, 2), 1, 1, 0, True, True),
         (ts(2025, 6, 2), 2, 1, 0, True, True),
         (ts(2025, 6, 2), 5, 1, 1, True, True),
         (ts(2025, 6, 23), 1, 1, 0, False, False),
+    ]
+    # Headline, per maturity. Mature (cohort 06-02, mature for the 7-day window): a, b, c, f; contacted
+    # within 7 d: a 3, b 120, f 2,830 (business: 3, 120, 10). Median 120 / 10; p90 at position
+    # 0.9 * 2 = 1.8: 120 + 0.8 * (2,830 - 120) = 2,288, business 10 + 0.8 * (120 - 10) = 98.
+    # Immature (cohort 06-23): d, 30 minutes on both clocks (Wed 10:00 -> 10:30).
+    headline = frame[frame["part"] == "headline"]
+    assert rows(headline, ["is_mature", "cohorts", "registrations", "contacted", "median_minutes",
+                           "p90_minutes", "median_business_minutes", "p90_business_minutes"]) == [
+        (False, 1, 1, 1, 30.0, 30.0, 30.0, 30.0),
+        (True, 1, 4, 3, 120.0, 2288.0, 10.0, 98.0),
+    ]
+    # Heatmap cells (ISO weekday, hour of registration): a Mon 9, b Tue 10, c Wed 10, d Wed 10,
+    # f Sat 10. contacted and the medians count mature cohorts only (d's cohort is not).
+    heatmap = frame[frame["part"] == "heatmap"]
+    assert rows(heatmap, ["weekday", "hour", "registrations", "contacted", "median_minutes",
+                          "median_business_minutes"]) == [
+        (1, 9, 1, 1, 3.0, 3.0),
+        (2, 10, 1, 1, 120.0, 120.0),
+        (3, 10, 2, 0, None, None),
+        (6, 10, 1, 1, 2830.0, 10.0),
+    ]
+
+
+# --- queries/handoff/handoff_lag_figures.sql ---------------------------------------------------
+
+
+def test_handoff_lag_figures_grains_from_one_pass():
+    people = [  # (candidate, registered, first contact, handler, meeting held)
+        ("a", D(2025, 6, 2, 9), D(2025, 6, 2, 9, 10), "H1", D(2025, 6, 2, 9, 30)),   # lag 20: live
+        ("b", D(2025, 6, 3, 9), D(2025, 6, 3, 10), "H1", D(2025, 6, 5, 10)),         # lag 2,880
+        ("c", D(2025, 6, 10, 9), D(2025, 6, 10, 9, 5), "H2", D(2025, 6, 10, 10, 5)),  # lag 60
+        ("d", D(2025, 6, 4, 9), D(2025, 6, 4, 9, 5), "H2", D(2025, 6, 25, 9)),       # meeting after 21 d: no handoff
+        ("e", D(2025, 6, 24, 9), D(2025, 6, 24, 9, 1), "H3", D(2025, 6, 24, 9, 11)),  # lag 10, cohort 06-23: immature
+    ]
+    events = [{"candidate_id": c, "stage": "first_contact", "occurred_at": fc, "staff_id": h} for c, _, fc, h, _ in people]
+    events += [{"candidate_id": c, "stage": "meeting_held", "occurred_at": m, "staff_id": "A1"} for c, _, _, _, m in people]
+    con = make_store(
+        candidates=[{"candidate_id": c, "registered_at": r} for c, r, _, _, _ in people], events=events,
+        staff=[{"staff_id": "H1", "role": "handler", "team": "T1"}, {"staff_id": "H2", "role": "handler", "team": "T2"},
+               {"staff_id": "H3", "role": "handler", "team": "T1"}, {"staff_id": "A1", "role": "advisor", "team": "T1"}],
+    )
+    frame = sql.run(con, "handoff/handoff_lag_figures", **SCOPE, meeting_window_days=14, live_transfer_minutes=30)
+    columns = ["part", "cohort_week", "group_value", "is_mature", "cohorts", "handoffs", "live_transfers",
+               "median_lag_minutes", "p90_lag_minutes"]
+    assert list(frame.columns) == columns
+    # Mature: cohort week + 7 + 14 d <= 06-30 noon -> weeks 06-02 (a, b) and 06-09 (c); 06-23 (e) is not.
+    # all, mature: lags 20, 60, 2,880 -> median 60, p90 at 1.8: 60 + 0.8 * 2,820 = 2,316.
+    assert rows(frame, columns) == [
+        ("all", None, None, False, 1, 1, 1, 10.0, 10.0),
+        ("all", None, None, True, 2, 3, 1, 60.0, 2316.0),
+        ("handler", None, "H1", True, 1, 2, 1, 1450.0, 2594.0),   # 20, 2,880: p90 20 + 0.9 * 2,860
+        ("handler", None, "H2", True, 1, 1, 0, 60.0, 60.0),
+        ("handler", None, "H3", False, 1, 1, 1, 10.0, 10.0),
+        # The candidate's team is the meeting advisor's (A1: T1) for every one of them.
+        ("team", None, "T1", False, 1, 1, 1, 10.0, 10.0),
+        ("team", None, "T1", True, 2, 3, 1, 60.0, 2316.0),
+        ("week", ts(2025, 6, 2), None, True, 1, 2, 1, 1450.0, 2594.0),
+        ("week", ts(2025, 6, 9), None, True, 1, 1, 0, 60.0, 60.0),
+        ("week", ts(2025, 6, 23), None, False, 1, 1, 1, 10.0, 10.0),
     ]
 
 

@@ -87,12 +87,59 @@ def response_time(
     p90_minutes, median_business_minutes, p90_business_minutes, cohorts, excluded_cohorts,
     excluded_registrations."""
     funnel._check_group_by(group_by)
-    frame = sql.run(
-        con, "handoff/response_time", **filters.params(),
-        window_days=settings.response_window_days, calendar=_calendar(con, filters, settings),
-        by_week=False, group_by=group_by,
-    )
+    if group_by is None:  # the page's and the report's headline: from the shared pass
+        frame = _response_figures(con, filters, settings)["headline"]
+    else:
+        frame = sql.run(
+            con, "handoff/response_time", **filters.params(),
+            window_days=settings.response_window_days, calendar=_calendar(con, filters, settings),
+            by_week=False, group_by=group_by,
+        )
     return _fold_maturity(frame, "registrations")
+
+
+# The columns (and dtypes) of each part of handoff/response_figures, as the queries it replaced
+# returned them: handoff/response_time (headline), registration_heatmap and response_bucket_weeks.
+_FIGURE_PARTS = {
+    "headline": {
+        "cohort_week": "datetime64[us]", "group_value": "object", "is_mature": "bool", "cohorts": "int64",
+        "registrations": "int64", "contacted": "int64", "median_minutes": "float64", "p90_minutes": "float64",
+        "median_business_minutes": "float64", "p90_business_minutes": "float64",
+    },
+    "heatmap": {
+        "weekday": "int32", "hour": "int32", "registrations": "int64", "contacted": "int64",
+        "median_minutes": "float64", "median_business_minutes": "float64",
+    },
+    "buckets": {
+        "cohort_week": "datetime64[us]", "bucket": "int32", "registrations": "int64", "meetings": "int64",
+        "is_mature_response": "bool", "is_mature_meeting": "bool",
+    },
+}
+
+
+@memo.per_data_version
+def _response_figures(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> dict[str, pd.DataFrame]:
+    """The headline response time, the weekday x hour cells and the response buckets on both bases,
+    from one pass over the clocked responses (handoff/response_figures): a page load and the report
+    ask for all of them, and each used to clock every registration again. Keys: 'headline',
+    'heatmap', 'wall', 'business'."""
+    frame = sql.run(
+        con, "handoff/response_figures", **filters.params(),
+        window_days=settings.response_window_days, meeting_window_days=settings.meeting_window_days,
+        calendar=_calendar(con, filters, settings), **_bound_params(settings),
+    )
+
+    def part(name: str, layout: str) -> pd.DataFrame:
+        rows = frame[frame["part"] == name].reset_index(drop=True)
+        if layout == "headline":
+            rows = rows.assign(group_value=None)
+        dtypes = _FIGURE_PARTS[layout]
+        return rows[list(dtypes)].astype(dtypes)
+
+    return {
+        "headline": part("headline", "headline"), "heatmap": part("heatmap", "heatmap"),
+        "wall": part("wall", "buckets"), "business": part("business", "buckets"),
+    }
 
 
 _COUNT_COLUMNS = (
@@ -129,15 +176,10 @@ def response_buckets(
     return _bucket_frame(weekly.rename(columns={"is_mature_response": "is_mature"}), settings, k_col="registrations")
 
 
-@memo.per_data_version
 def _bucket_weeks(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, basis: str) -> pd.DataFrame:
-    """Registrations and meetings per (cohort week, response bucket): one pass shared by the
-    distribution and the lead decay, which a page and the report ask for together."""
-    return funnel._dates(sql.run(
-        con, "handoff/response_bucket_weeks", **filters.params(),
-        window_days=settings.response_window_days, meeting_window_days=settings.meeting_window_days,
-        basis=basis, calendar=_calendar(con, filters, settings), **_bound_params(settings),
-    ), "cohort_week")
+    """Registrations and meetings per (cohort week, response bucket on ``basis``), from the shared
+    pass: the distribution and the lead decay, which a page and the report ask for together."""
+    return funnel._dates(_response_figures(con, filters, settings)[basis], "cohort_week")
 
 
 def _bucket_frame(weekly: pd.DataFrame, settings: Settings, k_col: str, n_col: str | None = None) -> pd.DataFrame:
@@ -178,12 +220,10 @@ def handoff_lag_by_week(
     """One row per (cohort_week, group_value): handoffs, live_transfers, rate/low/high (live-transfer
     share), median_lag_minutes, p90_lag_minutes, is_mature."""
     funnel._check_group_by(group_by)
-    frame = sql.run(
-        con, "handoff/handoff_lag", **filters.params(),
-        meeting_window_days=settings.meeting_window_days,
-        live_transfer_minutes=settings.live_transfer_minutes,
-        by_week=True, group_by=group_by,
-    )
+    if group_by is None:  # the page's weekly trend: from the shared pass
+        frame = _lag_figures(con, filters, settings)["week"]
+    else:
+        frame = _lag_query(con, filters, settings, by_week=True, group_by=group_by)
     frame = funnel._dates(frame, "cohort_week").drop(columns=["cohorts"])
     return add_wilson(frame, "live_transfers", "handoffs")
 
@@ -196,15 +236,59 @@ def handoff_lag(
     (live-transfer share), median_lag_minutes, p90_lag_minutes, excluded_cohorts,
     excluded_registrations (here: excluded handoffs)."""
     funnel._check_group_by(group_by)
-    frame = sql.run(
-        con, "handoff/handoff_lag", **filters.params(),
-        meeting_window_days=settings.meeting_window_days,
-        live_transfer_minutes=settings.live_transfer_minutes,
-        by_week=False, group_by=group_by,
-    )
+    if group_by in _LAG_PARTS:  # the grains a page load and the report ask for: the shared pass
+        frame = _lag_figures(con, filters, settings)[_LAG_PARTS[group_by]]
+    else:
+        frame = _lag_query(con, filters, settings, by_week=False, group_by=group_by)
     out = _fold_maturity(frame, "handoffs")
     out = out.rename(columns={"excluded_registrations": "excluded_handoffs"})
     return add_wilson(out, "live_transfers", "handoffs")
+
+
+def _lag_query(con, filters: Filters, settings: Settings, by_week: bool, group_by: str | None) -> pd.DataFrame:
+    return sql.run(
+        con, "handoff/handoff_lag", **filters.params(),
+        meeting_window_days=settings.meeting_window_days,
+        live_transfer_minutes=settings.live_transfer_minutes,
+        by_week=by_week, group_by=group_by,
+    )
+
+
+# handoff_lag's group_by -> the part of handoff/handoff_lag_figures that holds it ('week': by week,
+# no breakdown); columns and dtypes as handoff/handoff_lag returns them.
+_LAG_PARTS = {None: "all", "team": "team", "handler": "handler"}
+_LAG_DTYPES = {
+    "cohort_week": "datetime64[us]", "group_value": "object", "is_mature": "bool", "cohorts": "int64",
+    "handoffs": "int64", "live_transfers": "int64", "median_lag_minutes": "float64", "p90_lag_minutes": "float64",
+}
+
+
+@memo.per_data_version
+def _lag_figures(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings) -> dict[str, pd.DataFrame]:
+    """Handoff lag with no breakdown, by team, by handler and by week, from one pass over the
+    handoffs (handoff/handoff_lag_figures): a page load asks for all four and the report for three,
+    and each used to read candidate_funnel again. Keys: 'all', 'team', 'handler', 'week'."""
+    frame = sql.run(
+        con, "handoff/handoff_lag_figures", **filters.params(),
+        meeting_window_days=settings.meeting_window_days,
+        live_transfer_minutes=settings.live_transfer_minutes,
+    )
+    parts = {}
+    for part in ("all", "team", "handler", "week"):
+        rows = frame[frame["part"] == part].reset_index(drop=True)
+        rows = rows[list(_LAG_DTYPES)].astype(_LAG_DTYPES)
+        rows["group_value"] = _text_column(rows["group_value"])
+        parts[part] = rows
+    return parts
+
+
+def _text_column(values: pd.Series) -> pd.Series:
+    """A text column as DuckDB hands one over on its own: the string dtype when it holds a value,
+    else (all null, or no rows) object with None. A part cut out of a stacked result keeps the
+    dtype of the whole column, which another part's values decided."""
+    if values.notna().any():
+        return values.astype("str")
+    return pd.Series([None] * len(values), index=values.index, dtype=object)
 
 
 # --- show-up by lead time ---------------------------------------------------------------------
@@ -306,10 +390,7 @@ def registration_heatmap(
     """One row per (weekday 1..7, hour 0..23), all 168 cells: registrations, contacted,
     median_minutes, median_business_minutes, is_business_hour (a regular open hour; holidays
     aside)."""
-    frame = sql.run(
-        con, "handoff/registration_heatmap", **filters.params(),
-        window_days=settings.response_window_days, calendar=_calendar(con, filters, settings),
-    )
+    frame = _response_figures(con, filters, settings)["heatmap"]
     grid = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["weekday", "hour"]).to_frame(index=False)
     out = grid.merge(frame, on=["weekday", "hour"], how="left").fillna({"registrations": 0, "contacted": 0})
     out["registrations"] = out["registrations"].astype(int)
