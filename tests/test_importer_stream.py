@@ -152,3 +152,75 @@ def test_import_many_decodes_ahead_to_the_same_store_and_leaves_no_temporary_fil
         importer.import_many(fresh, [pairs[0][0], pairs[1][0], header_only, pairs[3][0]],
                              [pairs[0][1], pairs[1][1], pairs[2][1], pairs[3][1]])
     assert list(scratch.iterdir()) == []
+
+
+@pytest.fixture
+def parallel(streamed, monkeypatch):
+    """Every streamed CP932/UTF-8 body decoded by the two helper processes; records whether each
+    read really was."""
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    used = []
+    original = reader._decode_rest_in_parallel
+
+    def spy(*args):
+        out = original(*args)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(reader, "_decode_rest_in_parallel", spy)
+    return used
+
+
+@pytest.mark.parametrize("encoding, data", [
+    ("cp932", (HEADER + rows(3000)).encode("cp932")),
+    ("utf-8", (HEADER + rows(3000) + "\r\n,,,\r\n\r\n").encode("utf-8")),  # trailing blank rows
+    ("cp932", (HEADER + rows(3000) + "\r\n \r\n").encode("cp932")),
+], ids=["cp932", "utf-8", "cp932-blank-end"])  # short ids: the helpers inherit PYTEST_CURRENT_TEST
+def test_a_body_decoded_by_two_helper_processes_equals_the_whole_file_read(tmp_path, parallel, encoding, data):
+    # Quoted cells with line breaks on both sides of the split, multi-byte characters cut by chunks.
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    raw = reader.read_table(path)
+    assert parallel == [True]
+    same(raw, whole(path))
+    assert raw.encoding == encoding and raw.n_rows >= 3000
+    assert raw.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_ragged_rows_after_a_parallel_decoding_are_reported_like_the_whole_file_read(tmp_path, parallel):
+    body = rows(2000) + "X1,2024/4/1 9:00,web,備考,余分\r\n" + rows(1000, 2000)
+    path = tmp_path / "ragged.csv"
+    path.write_bytes((HEADER + body).encode("cp932"))
+    raw = reader.read_table(path)
+    assert parallel == [True]
+    same(raw, whole(path))
+    assert raw.malformed_rows == [2001]
+
+
+def test_a_decoding_error_in_a_helper_gives_the_whole_file_error(tmp_path, parallel):
+    data = (HEADER + rows(3000)).encode("utf-8") + b"C9,2024/4/1 9:00,web,\x82\xa0\r\n" + rows(10).encode("utf-8")
+    path = tmp_path / "late_cp932.csv"
+    path.write_bytes(data)
+    with pytest.raises(reader.ReadError) as streamed_error:
+        reader.read_table(path, encoding="utf-8")
+    assert parallel == [True] or parallel == []  # the helper found it (or the stream never got there)
+    with pytest.raises(reader.ReadError) as whole_error:
+        whole(path, encoding="utf-8")
+    assert (streamed_error.value.reason_code, streamed_error.value.detail) == (
+        whole_error.value.reason_code, whole_error.value.detail)
+
+
+def test_a_helper_that_cannot_start_leaves_the_decoding_to_the_caller(tmp_path, parallel, monkeypatch):
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise OSError("no process")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    data = (HEADER + rows(3000)).encode("cp932")
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    raw = reader.read_table(path)
+    assert parallel == [False]
+    same(raw, whole(path))
+    assert raw.sha256 == hashlib.sha256(data).hexdigest()
