@@ -212,3 +212,18 @@ def test_memo_keeps_a_result_per_connection_and_data_version():
     memo.clear()
     frame_of(con, 1)
     assert calls == [1, 2, 1, 1, 1]
+
+
+def test_tree_memory_counts_the_helper_processes_a_phase_starts():
+    # ru_maxrss sees one process; a phase whose work runs partly in helper processes (the
+    # importer's parallel decoding) must still report what the whole tree held.
+    import subprocess
+    import sys
+
+    import psutil
+
+    hold = "b = bytearray(300 * 1024 * 1024); import time; time.sleep(0.6)"
+    mine = psutil.Process().memory_info().rss
+    with bench._TreeMemory(interval=0.01) as tree:
+        subprocess.run([sys.executable, "-c", hold], check=True)
+    assert tree.peak >= mine + 290 * 1024 * 1024  # this process and the helper's 300 MB at once
