@@ -128,6 +128,22 @@ def test_business_basis_moves_a_night_registration_into_the_fast_bucket(given):
         handoff.response_buckets(con, Filters(as_of=LATE), DEFAULT, basis="fortnight")
 
 
+def test_bucket_bounds_that_make_no_buckets_refuse_the_buckets_only(given):
+    """The headline, the heatmap and the buckets come from one pass: bounds that cannot make four
+    buckets still refuse the distribution and the lead decay, and leave the other figures alone."""
+    base = T(2024, 4, 2, 10)
+    candidates, events = contacted([("a", base, base + dt.timedelta(minutes=30))])
+    con = given(candidates=candidates, events=events, staff=STAFF)
+    bad = DEFAULT.with_(response_bucket_minutes=(60.0, 5.0, 1440.0, 4320.0))
+    assert handoff.response_time(con, Filters(as_of=LATE), bad).iloc[0].median_minutes == 30
+    cells = handoff.registration_heatmap(con, Filters(as_of=LATE), bad).set_index(["weekday", "hour"])
+    assert cells.loc[(2, 10), "median_minutes"] == 30
+    with pytest.raises(ValueError, match="four increasing bounds"):
+        handoff.response_buckets(con, Filters(as_of=LATE), bad)
+    with pytest.raises(ValueError, match="four increasing bounds"):
+        handoff.meeting_rate_by_response(con, Filters(as_of=LATE), bad)
+
+
 # --- handoff lag and live transfer ------------------------------------------------------------
 
 def test_handoff_lag_and_live_transfer_share_by_handler(given):

@@ -123,10 +123,14 @@ def _response_figures(con: duckdb.DuckDBPyConnection, filters: Filters, settings
     from one pass over the clocked responses (handoff/response_figures): a page load and the report
     ask for all of them, and each used to clock every registration again. Keys: 'headline',
     'heatmap', 'wall', 'business'."""
+    try:
+        bounds = _bound_params(settings)
+    except ValueError:  # the bucket callers refuse such bounds; the headline and heatmap never read them
+        bounds = {f"bound_{i}": 0.0 for i in range(1, 5)}
     frame = sql.run(
         con, "handoff/response_figures", **filters.params(),
         window_days=settings.response_window_days, meeting_window_days=settings.meeting_window_days,
-        calendar=_calendar(con, filters, settings), **_bound_params(settings),
+        calendar=_calendar(con, filters, settings), **bounds,
     )
 
     def part(name: str, layout: str) -> pd.DataFrame:
@@ -179,6 +183,7 @@ def response_buckets(
 def _bucket_weeks(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, basis: str) -> pd.DataFrame:
     """Registrations and meetings per (cohort week, response bucket on ``basis``), from the shared
     pass: the distribution and the lead decay, which a page and the report ask for together."""
+    _bounds(settings)  # refuse bounds that make no buckets before reading the pass
     return funnel._dates(_response_figures(con, filters, settings)[basis], "cohort_week")
 
 
