@@ -227,3 +227,24 @@ def test_tree_memory_counts_the_helper_processes_a_phase_starts():
     with bench._TreeMemory(interval=0.01) as tree:
         subprocess.run([sys.executable, "-c", hold], check=True)
     assert tree.peak >= mine + 290 * 1024 * 1024  # this process and the helper's 300 MB at once
+
+
+def test_the_metric_sets_warm_runs_compute_again_instead_of_reading_the_memo(sample_store_path, tmp_path, monkeypatch):
+    import shutil
+
+    from dashboard import memo
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(sample_store_path, db)
+    computed = []
+    real = bench.headline_metrics
+
+    def counting(con, *args, **kwargs):
+        # A run that reads the memo of the one before it would find these entries still there.
+        computed.append(sum(len(per_con) for entries in memo._memos for per_con in entries.values()))
+        return real(con, *args, **kwargs)
+
+    monkeypatch.setattr(bench, "headline_metrics", counting)
+    result = bench._phase_metrics({"db": str(db), "repeat": 2})
+    assert len(computed) == 3 and computed == [0, 0, 0]
+    assert result["figures"]["meeting_rate_14d"]["n"] > 0
