@@ -48,6 +48,22 @@ def per_data_version(fn):
                 per_con.popitem(last=False)
         return value
 
+    def peek(con, *args, **kwargs):
+        """The memoised result for these arguments (a copy), or None when there is none: lets a
+        caller that needs one part of a shared pass read it if a page already ran the pass, and
+        run a narrower query if not."""
+        try:
+            key = (store.data_version(con), pickle.dumps((args, sorted(kwargs.items()))))
+        except (TypeError, pickle.PicklingError):
+            return None
+        with _lock:
+            per_con = entries.get(con)
+            if per_con is None or key not in per_con:
+                return None
+            per_con.move_to_end(key)
+            return copy.deepcopy(per_con[key])
+
+    wrapper.peek = peek
     return wrapper
 
 

@@ -251,3 +251,50 @@ def test_registration_heatmap_cells(given):
     assert cells.loc[(1, 23), "median_business_minutes"] == pytest.approx(25)
     assert cells.loc[(6, 11), "median_business_minutes"] == pytest.approx(30)
     assert cells.loc[(2, 10), "is_business_hour"] and not cells.loc[(6, 11), "is_business_hour"]
+
+
+@pytest.mark.parametrize("scope", [{}, {"team": "東京1"}, {"start": dt.date(2025, 1, 6), "end": dt.date(2025, 3, 30)}])
+def test_a_figure_asked_alone_equals_the_same_figure_from_the_shared_passes(generated_store, scope):
+    # The headline response time and the handoff lag come from a narrower query when no page or
+    # report ran the shared passes first (handoff.prefetch); both ways give the same frame.
+    from dashboard import memo
+    from dashboard.filters import resolve_as_of
+
+    con, _ = generated_store
+    filters = Filters(as_of=resolve_as_of(con), **scope)
+    calls = [
+        lambda: handoff.response_time(con, filters, DEFAULT),
+        lambda: handoff.handoff_lag(con, filters, DEFAULT),
+        lambda: handoff.handoff_lag(con, filters, DEFAULT, "team"),
+        lambda: handoff.handoff_lag(con, filters, DEFAULT, "handler"),
+        lambda: handoff.handoff_lag_by_week(con, filters, DEFAULT),
+    ]
+    memo.clear()
+    alone = [call() for call in calls]
+    assert handoff._response_figures.peek(con, filters, DEFAULT) is None  # nothing ran the passes
+    handoff.prefetch(con, filters, DEFAULT)
+    shared = [call() for call in calls]
+    assert alone[0]["contacted"].iloc[0] > 0 and alone[1]["handoffs"].iloc[0] > 0
+    for a, b in zip(alone, shared):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_after_prefetch_the_page_figures_run_no_query(generated_store, monkeypatch):
+    from dashboard import memo
+    from dashboard.filters import resolve_as_of
+
+    con, _ = generated_store
+    filters = Filters(as_of=resolve_as_of(con))
+    memo.clear()
+    handoff.prefetch(con, filters, DEFAULT)
+    ran = []
+    real = sql.run
+    monkeypatch.setattr(sql, "run", lambda con, name, **kw: ran.append(name) or real(con, name, **kw))
+    handoff.response_time(con, filters, DEFAULT)
+    handoff.response_buckets(con, filters, DEFAULT, "business")
+    handoff.meeting_rate_by_response(con, filters, DEFAULT)
+    handoff.registration_heatmap(con, filters, DEFAULT)
+    for group_by in (None, "team", "handler"):
+        handoff.handoff_lag(con, filters, DEFAULT, group_by)
+    handoff.handoff_lag_by_week(con, filters, DEFAULT)
+    assert ran == []

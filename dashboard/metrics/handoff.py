@@ -63,6 +63,17 @@ def _check_basis(basis: str) -> None:
         raise ValueError(f"basis must be one of {BASES}, got {basis!r}")
 
 
+def prefetch(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings = DEFAULT) -> bool:
+    """Run the two shared passes the handoff page and the report read most figures from (the
+    clocked responses: headline, heatmap, buckets on both bases; the handoff lag: no breakdown,
+    by team, by handler, by week), memoised per data version. Called first by the page and the
+    report; a figure asked for alone (the overview's response-time card, the benchmark's metric
+    set) runs its own narrower query instead."""
+    _response_figures(con, filters, settings)
+    _lag_figures(con, filters, settings)
+    return True
+
+
 # --- response time ----------------------------------------------------------------------------
 
 def response_time_by_week(
@@ -87,9 +98,10 @@ def response_time(
     p90_minutes, median_business_minutes, p90_business_minutes, cohorts, excluded_cohorts,
     excluded_registrations."""
     funnel._check_group_by(group_by)
-    if group_by is None:  # the page's and the report's headline: from the shared pass
-        frame = _response_figures(con, filters, settings)["headline"]
-    else:
+    figures = _response_figures.peek(con, filters, settings) if group_by is None else None
+    if figures is not None:  # a page load or the report ran the shared pass (prefetch)
+        frame = figures["headline"]
+    else:  # alone (the overview's card, a script): the narrower query costs half the shared pass
         frame = sql.run(
             con, "handoff/response_time", **filters.params(),
             window_days=settings.response_window_days, calendar=_calendar(con, filters, settings),
@@ -225,9 +237,10 @@ def handoff_lag_by_week(
     """One row per (cohort_week, group_value): handoffs, live_transfers, rate/low/high (live-transfer
     share), median_lag_minutes, p90_lag_minutes, is_mature."""
     funnel._check_group_by(group_by)
-    if group_by is None:  # the page's weekly trend: from the shared pass
-        frame = _lag_figures(con, filters, settings)["week"]
-    else:
+    figures = _lag_figures.peek(con, filters, settings) if group_by is None else None
+    if figures is not None:  # the handoff page's weekly trend: from the shared pass (prefetch)
+        frame = figures["week"]
+    else:  # alone (the overview's trend)
         frame = _lag_query(con, filters, settings, by_week=True, group_by=group_by)
     frame = funnel._dates(frame, "cohort_week").drop(columns=["cohorts"])
     return add_wilson(frame, "live_transfers", "handoffs")
@@ -241,9 +254,10 @@ def handoff_lag(
     (live-transfer share), median_lag_minutes, p90_lag_minutes, excluded_cohorts,
     excluded_registrations (here: excluded handoffs)."""
     funnel._check_group_by(group_by)
-    if group_by in _LAG_PARTS:  # the grains a page load and the report ask for: the shared pass
-        frame = _lag_figures(con, filters, settings)[_LAG_PARTS[group_by]]
-    else:
+    figures = _lag_figures.peek(con, filters, settings) if group_by in _LAG_PARTS else None
+    if figures is not None:  # a page load or the report ran the shared pass (prefetch)
+        frame = figures[_LAG_PARTS[group_by]]
+    else:  # alone: one grain costs a third of the shared pass
         frame = _lag_query(con, filters, settings, by_week=False, group_by=group_by)
     out = _fold_maturity(frame, "handoffs")
     out = out.rename(columns={"excluded_registrations": "excluded_handoffs"})
@@ -420,6 +434,7 @@ def report_section(con: duckdb.DuckDBPyConnection, rc) -> dict:
     f, s = rc.filters, rc.settings
     if f.as_of is None:  # empty store
         f = f.with_(as_of=dt.datetime(1970, 1, 1))
+    prefetch(con, f, s)
     rt = response_time(con, f, s).iloc[0]
     buckets = response_buckets(con, f, s)
     decay = meeting_rate_by_response(con, f, s)

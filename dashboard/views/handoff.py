@@ -25,6 +25,9 @@ basis = st.radio(
     ),
 )
 
+# Most figures below come from two shared passes over the candidates: run them once, up front.
+cache.call(ctx, handoff.prefetch, filters, settings)
+
 # Response time: headline and distribution.
 summary = cache.call(ctx, handoff.response_time, filters, settings).iloc[0]
 if summary["registrations"] + summary["excluded_registrations"] == 0:
