@@ -318,39 +318,37 @@ def ensure(con: duckdb.DuckDBPyConnection, segmentation: TargetList | str) -> st
         attrs = parse_segment_by(segmentation.removeprefix("by:"), columns)
         key = "by:" + ",".join(attrs)
     version = store.data_version(con)
-    with store.write_lock():
-        cur = con.cursor()
-        try:
-            current = cur.execute(
-                "select count(*), min(data_version) from candidate_segments where segmentation = $k",
-                {"k": key},
-            ).fetchone()
-            if current[0] and current[1] == version:
-                return key
-            if isinstance(segmentation, TargetList):
-                seg_expr, tgt_expr, params = _target_list_sql(segmentation, columns)
-            else:
-                seg_expr, tgt_expr, params = _segment_by_sql(con, attrs, columns)
-            cur.execute("begin transaction")
-            cur.execute("delete from candidate_segments where segmentation = $k", {"k": key})
-            params.update({"k": key, "v": version})
-            cur.execute(
-                "insert into candidate_segments (segmentation, candidate_id, segment, is_target, data_version, cand_key) "
-                f"select cast($k as varchar), c.candidate_id, {seg_expr}, {tgt_expr}, cast($v as bigint), f.cand_key "
-                "from candidates as c inner join candidate_funnel as f on f.candidate_id = c.candidate_id "
-                "order by f.cand_key",
-                params,
-            )
-            cur.execute("commit")
-        except Exception:
-            try:
-                cur.execute("rollback")
-            except duckdb.Error:
-                pass
-            raise
-        finally:
-            cur.close()
+    if _is_current(con, key, version):
+        return key
+    if isinstance(segmentation, TargetList):
+        seg_expr, tgt_expr, params = _target_list_sql(segmentation, columns)
+    else:
+        seg_expr, tgt_expr, params = _segment_by_sql(con, attrs, columns)
+    params.update({"k": key, "v": version})
+    with store.write_transaction(con) as cur:
+        if _is_current(cur, key, version):  # another session built it meanwhile
+            return key
+        cur.execute("delete from candidate_segments where segmentation = $k", {"k": key})
+        cur.execute(
+            "insert into candidate_segments (segmentation, candidate_id, segment, is_target, data_version, cand_key) "
+            f"select cast($k as varchar), c.candidate_id, {seg_expr}, {tgt_expr}, cast($v as bigint), f.cand_key "
+            "from candidates as c inner join candidate_funnel as f on f.candidate_id = c.candidate_id "
+            "order by f.cand_key",
+            params,
+        )
     return key
+
+
+def _is_current(con: duckdb.DuckDBPyConnection, key: str, version: int) -> bool:
+    """The segmentation is materialised for this data version."""
+    cur = con.cursor()
+    try:
+        rows, built = cur.execute(
+            "select count(*), min(data_version) from candidate_segments where segmentation = $k", {"k": key},
+        ).fetchone()
+    finally:
+        cur.close()
+    return bool(rows) and built == version
 
 
 def _segment_by_sql(con, attrs: list[str], columns: dict[str, str]) -> tuple[str, str, dict]:

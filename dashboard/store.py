@@ -7,6 +7,7 @@ import invalidates cached results exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from pathlib import Path
@@ -142,3 +143,26 @@ def attribute_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def write_lock() -> threading.Lock:
     """Serialises writers within one process (Streamlit sessions are threads)."""
     return _lock
+
+
+@contextlib.contextmanager
+def write_transaction(con: duckdb.DuckDBPyConnection):
+    """A cursor of ``con`` in one transaction, under the write lock: committed when the block
+    ends, rolled back when it raises (the error goes on). What every lazily built derived table
+    (segments, the business calendar, labour facts, the form's pre-aggregates) is written in.
+    Not reentrant: a block must not take the write lock again."""
+    with _lock:
+        cur = con.cursor()
+        try:
+            cur.execute("begin transaction")
+            try:
+                yield cur
+            except BaseException:
+                try:
+                    cur.execute("rollback")
+                except duckdb.Error:
+                    pass
+                raise
+            cur.execute("commit")
+        finally:
+            cur.close()

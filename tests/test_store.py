@@ -92,3 +92,18 @@ def test_a_store_built_by_older_derived_sql_is_rebuilt_on_open(tmp_path):
     con.close()
     con = store.connect(path)
     assert store.data_version(con) == 1  # the current build is not redone
+
+
+def test_write_transaction_commits_a_block_and_rolls_back_a_failed_one():
+    import pytest
+
+    con = store.connect(None)
+    with store.write_transaction(con) as cur:
+        cur.execute("insert into store_meta (key, value) values ('kept', '1')")
+    with pytest.raises(ValueError):
+        with store.write_transaction(con) as cur:
+            cur.execute("insert into store_meta (key, value) values ('dropped', '1')")
+            raise ValueError("a build that fails half way")
+    keys = {k for (k,) in con.execute("select key from store_meta").fetchall()}
+    assert "kept" in keys and "dropped" not in keys
+    assert not store.write_lock().locked()  # the lock is released either way

@@ -370,26 +370,17 @@ def _build_once(con: duckdb.DuckDBPyConnection, kind: str, key: str, version: in
     builds of older data versions (other builds of this version stay). None where the store
     cannot be written: the caller then counts row by row."""
     counts, builds = _BUILD_TABLES[kind]
-    with store.write_lock():
-        if _has_build_of(con, kind, key):
-            return key
-        cur = con.cursor()
-        try:
-            cur.execute("begin transaction")
+    try:
+        with store.write_transaction(con) as cur:
+            if _has_build_of(cur, kind, key):
+                return key
             cur.execute(f"delete from {counts} where build in "
                         f"(select build from {builds} where data_version <> $v)", {"v": version})
             cur.execute(f"delete from {builds} where data_version <> $v", {"v": version})
             cur.execute(text, params)
             cur.execute(f"insert into {builds} (build, data_version) values ($k, $v)", {"k": key, "v": version})
-            cur.execute("commit")
-        except duckdb.Error:
-            try:
-                cur.execute("rollback")
-            except duckdb.Error:
-                pass
-            return None
-        finally:
-            cur.close()
+    except duckdb.Error:
+        return None
     return key
 
 

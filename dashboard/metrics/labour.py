@@ -43,26 +43,13 @@ def ensure_facts(con: duckdb.DuckDBPyConnection) -> None:
             return
     finally:
         cur.close()
-    with store.write_lock():
-        cur = con.cursor()
-        try:
-            cur.execute("begin transaction")
-            version = _wanted_version(cur)  # read in the transaction that builds from the data
-            if _facts_version(cur) == version:  # another session built it meanwhile
-                cur.execute("rollback")
-                return
-            sql.execute(cur, "labour/facts")
-            cur.execute("insert or replace into store_meta (key, value) values ($k, $v)",
-                        {"k": FACTS_VERSION_KEY, "v": version})
-            cur.execute("commit")
-        except Exception:
-            try:
-                cur.execute("rollback")
-            except duckdb.Error:
-                pass
-            raise
-        finally:
-            cur.close()
+    with store.write_transaction(con) as cur:
+        version = _wanted_version(cur)  # read in the transaction that builds from the data
+        if _facts_version(cur) == version:  # another session built it meanwhile
+            return
+        sql.execute(cur, "labour/facts")
+        cur.execute("insert or replace into store_meta (key, value) values ($k, $v)",
+                    {"k": FACTS_VERSION_KEY, "v": version})
 
 
 def _wanted_version(con) -> str:
