@@ -104,38 +104,26 @@ def ensure(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetim
     """Make sure the calendar for ``settings`` covers the data (and ``as_of``); return its key."""
     key = calendar_key(settings)
     wanted = _data_range(con, as_of)
-    with store.write_lock():
-        cur = con.cursor()
-        try:
-            cur.execute(_TABLE_DDL)
-            if wanted is None:
-                return key
-            have = cur.execute(
-                "select min(day), max(day) from business_days where calendar = $k", {"k": key}
-            ).fetchone()
-            if have[0] is not None and have[0] <= wanted[0] and have[1] >= wanted[1]:
-                return key
-            first = min(wanted[0], have[0]) if have[0] is not None else wanted[0]
-            last = max(wanted[1], have[1]) if have[1] is not None else wanted[1]
-            frame = calendar_frame(first, last, settings)
-            frame.insert(0, "calendar", key)
-            cur.execute("begin transaction")
-            cur.execute("delete from business_days where calendar = $k", {"k": key})
-            cur.register("new_business_days", frame)
-            cur.execute(
-                "insert into business_days select calendar, day, is_open, open_minute, close_minute, "
-                "cum_minutes_before from new_business_days"
-            )
-            cur.unregister("new_business_days")
-            cur.execute("commit")
-        except Exception:
-            try:
-                cur.execute("rollback")
-            except duckdb.Error:
-                pass
-            raise
-        finally:
-            cur.close()
+    with store.write_transaction(con) as cur:
+        cur.execute(_TABLE_DDL)
+        if wanted is None:
+            return key
+        have = cur.execute(
+            "select min(day), max(day) from business_days where calendar = $k", {"k": key}
+        ).fetchone()
+        if have[0] is not None and have[0] <= wanted[0] and have[1] >= wanted[1]:
+            return key
+        first = min(wanted[0], have[0]) if have[0] is not None else wanted[0]
+        last = max(wanted[1], have[1]) if have[1] is not None else wanted[1]
+        frame = calendar_frame(first, last, settings)
+        frame.insert(0, "calendar", key)
+        cur.execute("delete from business_days where calendar = $k", {"k": key})
+        cur.register("new_business_days", frame)
+        cur.execute(
+            "insert into business_days select calendar, day, is_open, open_minute, close_minute, "
+            "cum_minutes_before from new_business_days"
+        )
+        cur.unregister("new_business_days")
     return key
 
 
