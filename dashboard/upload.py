@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 import tomli_w
 
-from dashboard import i18n, importer, segments, store
+from dashboard import i18n, importer, segments, store, warmup
 from dashboard.i18n import t
 from dashboard.importer import aliases as al
 from dashboard.importer.profile import Profile, ProfileError, StageSpec, attribute_name, sanitise_name
@@ -473,6 +473,7 @@ def import_uploads(con: duckdb.DuckDBPyConnection, uploads: list[tuple[Upload, P
         try:
             if landed:
                 importer.refresh_derived(cur)
+                warmup.prepare(cur)  # what the pages would build on their first open
         finally:
             cur.close()
     return outcomes

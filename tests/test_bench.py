@@ -163,6 +163,7 @@ def test_bench_runs_end_to_end_at_a_tiny_size_and_agrees_with_pandas(tmp_path, m
     assert summary["page_errors"] == {}
     # Every headline figure was measured.
     assert summary["import_s"] > 0 and summary["report_cold_s"] > 0 and summary["pandas_s"] > 0
+    assert summary["prepare_s"] > 0 and "labour_facts" in size["phases"]["prepare"]["steps"]
     assert set(summary["page_warm_s"]) == set(summary["page_cold_s"]) == set(summary["page_first_open_s"]) == {"overview"}
     assert summary["page_first_open_s"]["overview"] > 0
     assert summary["peak_rss_bytes"] > 0

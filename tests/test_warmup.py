@@ -1,0 +1,55 @@
+"""warmup.prepare: the derived tables a page would build on its first open, built after an import."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import demo, importer, segments, store, warmup
+from dashboard.filters import Filters, resolve_as_of
+from dashboard.metrics import form, labour
+from dashboard.settings import DEFAULT
+
+
+@pytest.fixture()
+def imported(tmp_path):
+    # The sample imported as a batch, without the warm-up load_sample adds.
+    con = store.connect(tmp_path / "store.duckdb")
+    pairs = demo.sample_paths()
+    importer.import_many(con, [p for p, _ in pairs], [prof for _, prof in pairs])
+    yield con
+    con.close()
+
+
+def test_after_prepare_the_pages_default_figures_build_nothing(imported, monkeypatch):
+    con = imported
+    targets = warmup.default_targets()
+    spent = warmup.prepare(con)
+    assert set(spent) == {"segments", "business_calendar", "labour_facts", "form_value_counts",
+                          "form_fill_counts", "form_unknown_counts"}
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("a page built a derived table after prepare")
+
+    monkeypatch.setattr(form, "_build_once", no_build)
+    monkeypatch.setattr(labour.sql, "execute", no_build)  # labour/facts is the only statement it runs
+    filters = Filters(as_of=resolve_as_of(con))
+    key = segments.ensure(con, targets)
+    assert form.field_summary(con, filters, DEFAULT, targets) is not None
+    assert not form.fill_rates(con, filters, key).empty
+    assert form.identifiability(con, filters, targets)["registrations"] > 0
+    assert not labour.out_of_target_minutes(con, filters, targets).empty
+
+
+def test_without_prepare_the_first_page_open_builds_them(imported, monkeypatch):
+    # The same calls on a store nobody prepared do build (so the test above can fail).
+    con = imported
+    built = []
+    real = form._build_once
+    monkeypatch.setattr(form, "_build_once", lambda *a, **k: built.append(a[1]) or real(*a, **k))
+    filters = Filters(as_of=resolve_as_of(con))
+    form.field_summary(con, filters, DEFAULT, warmup.default_targets())
+    assert "value" in built
+
+
+def test_prepare_on_an_empty_store_does_nothing():
+    assert warmup.prepare(store.connect(None)) == {}
