@@ -844,3 +844,27 @@ def test_staging_business_calendar_and_clocked_responses_count_only_open_minutes
         dt.date(2024, 4, 29): (1390.0, 10.0),
         dt.date(2024, 6, 3): (pytest.approx((3485 + 30) / 2), pytest.approx((5 + 30) / 2)),
     }
+
+
+def test_staging_window_contacts_counts_a_late_or_future_contact_as_not_contacted(given):
+    """staging/window_contacts through handoff/response_time (window 7 days by default).
+
+    a: contacted after 1 day -> contacted. b: after 8 days -> outside the window, not contacted.
+    c: contacted after as_of -> not yet contacted. d: never contacted. 4 registrations, 1 contacted.
+    """
+    import datetime as dt
+
+    from dashboard.filters import Filters
+    from dashboard.metrics import handoff
+
+    con = given(
+        candidates=[{"candidate_id": c, "registered_at": "2024-04-01 10:00"} for c in "abcd"],
+        events=[
+            {"candidate_id": "a", "stage": "first_contact", "occurred_at": "2024-04-02 10:00", "staff_id": "H"},
+            {"candidate_id": "b", "stage": "first_contact", "occurred_at": "2024-04-09 10:01", "staff_id": "H"},
+            {"candidate_id": "c", "stage": "first_contact", "occurred_at": "2024-05-02 10:00", "staff_id": "H"},
+        ],
+        staff=[{"staff_id": "H", "role": "handler", "team": "T"}],
+    )
+    row = handoff.response_time_by_week(con, Filters(as_of=dt.datetime(2024, 5, 1))).iloc[0]
+    assert (row["registrations"], row["contacted"], row["median_minutes"]) == (4, 1, 1440.0)
