@@ -101,7 +101,7 @@ def cmd_imports(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    from dashboard import importer
+    from dashboard import importer, warmup
 
     con = _connect(args)
     try:
@@ -110,6 +110,7 @@ def cmd_undo(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     print(f"import {args.import_id} removed")
+    warmup.prepare(con)  # the data version moved: the pages' derived tables, built now
     return 0
 
 

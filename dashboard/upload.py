@@ -492,6 +492,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> None:
     cur = con.cursor()
     try:
         importer.undo(cur, import_id)
+        warmup.prepare(cur)  # the data version moved: the pages' derived tables, built now
     finally:
         cur.close()
 

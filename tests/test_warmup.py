@@ -53,3 +53,12 @@ def test_without_prepare_the_first_page_open_builds_them(imported, monkeypatch):
 
 def test_prepare_on_an_empty_store_does_nothing():
     assert warmup.prepare(store.connect(None)) == {}
+
+
+def test_an_undo_from_the_upload_page_prepares_the_new_data_version(imported):
+    from dashboard import upload
+
+    con = imported
+    last = con.execute("select max(import_id) from imports").fetchone()[0]
+    upload.undo(con, last)
+    assert labour._facts_version(con) == labour._wanted_version(con)  # built for the version after the undo
