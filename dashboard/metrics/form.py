@@ -174,23 +174,14 @@ def _ensure_fill_tables(con: duckdb.DuckDBPyConnection, fields: list[str]) -> No
     if columns == _FILL_BASE_COLUMNS + fields:
         return
     text, _ = _field_text(con, "form/fill_counts_table", fields)
-    with store.write_lock():
-        cur = con.cursor()
-        try:
-            cur.execute("begin transaction")
+    try:
+        with store.write_transaction(con) as cur:
             if columns:
                 cur.execute("drop table form_fill_counts")
                 cur.execute("drop table if exists form_fill_builds")
             cur.execute(text)
-            cur.execute("commit")
-        except duckdb.Error:
-            try:
-                cur.execute("rollback")
-            except duckdb.Error:
-                pass
-            _make_tables(con, cur, text)
-        finally:
-            cur.close()
+    except duckdb.Error:  # a store opened read-only: temporary tables per query cursor instead
+        _make_tables_locked(con, text)
 
 
 
@@ -335,13 +326,17 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 def _ensure_made(con: duckdb.DuckDBPyConnection, table_query: str, made: "weakref.WeakSet") -> None:
     if con in made:
         return
+    _make_tables_locked(con, sql.load(table_query).text)
+    made.add(con)
+
+
+def _make_tables_locked(con: duckdb.DuckDBPyConnection, text: str) -> None:
     with store.write_lock():
         cur = con.cursor()
         try:
-            _make_tables(con, cur, sql.load(table_query).text)
+            _make_tables(con, cur, text)
         finally:
             cur.close()
-    made.add(con)
 
 
 
