@@ -9,33 +9,25 @@
 --   $live_transfer_minutes   live-transfer threshold
 --   $by_week                 true: one row per cohort week; false: weeks folded (cohort_week is null)
 --   $group_by                optional breakdown: 'team' | 'channel' | 'handler' | 'advisor' | null
--- is_mature: cohort week start + 7 days + meeting window <= as_of.
+-- is_mature: cohort week start + 7 days + meeting window <= as_of. The handoffs themselves are the
+-- fragment staging/handoffs.
 with in_scope as (
     --@include staging/scoped_funnel
 ),
 
 handoffs as (
+    --@include staging/handoffs
+),
+
+grouped as (
     select
-        cohort_week,
+        case when cast($by_week as boolean) then cohort_week end as cohort_week,
         case cast($group_by as varchar)
             when 'team' then team
             when 'channel' then channel
             when 'handler' then first_contact_by
             when 'advisor' then meeting_advisor_id
         end as group_value,
-        (epoch(meeting_held_at) - epoch(first_contact_at)) / 60.0 as lag_minutes,
-        epoch(cast(cohort_week as timestamp)) + (7 + cast($meeting_window_days as double)) * 86400
-            <= epoch(cast($as_of as timestamp)) as is_mature
-    from in_scope
-    where meeting_held_at <= cast($as_of as timestamp)
-      and meeting_held_at >= first_contact_at
-      and epoch(meeting_held_at) - epoch(registered_at) <= cast($meeting_window_days as double) * 86400
-),
-
-grouped as (
-    select
-        case when cast($by_week as boolean) then cohort_week end as cohort_week,
-        group_value,
         is_mature,
         cohort_week as member_week,
         lag_minutes

@@ -12,23 +12,20 @@
 --   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
 --   $meeting_window_days     meetings counted when held within this many days of registration
 --   $live_transfer_minutes   live-transfer threshold
--- is_mature: cohort week start + 7 days + meeting window <= as_of.
+-- is_mature: cohort week start + 7 days + meeting window <= as_of. The handoffs themselves are the
+-- fragment staging/handoffs.
 with in_scope as (
     --@include staging/scoped_funnel
 ),
 
+all_handoffs as (
+    --@include staging/handoffs
+),
+
 handoffs as materialized (
-    select
-        cohort_week,
-        team,
-        first_contact_by as handler,
-        (epoch(meeting_held_at) - epoch(first_contact_at)) / 60.0 as lag_minutes,
-        epoch(cast(cohort_week as timestamp)) + (7 + cast($meeting_window_days as double)) * 86400
-            <= epoch(cast($as_of as timestamp)) as is_mature
-    from in_scope
-    where meeting_held_at <= cast($as_of as timestamp)
-      and meeting_held_at >= first_contact_at
-      and epoch(meeting_held_at) - epoch(registered_at) <= cast($meeting_window_days as double) * 86400
+    -- Only the columns the grains read are kept (the quantiles read every handoff).
+    select cohort_week, team, first_contact_by as handler, lag_minutes, is_mature
+    from all_handoffs
 ),
 
 week_counts as (
