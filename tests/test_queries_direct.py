@@ -369,7 +369,7 @@ def test_handoff_response_figures_wall_and_business_buckets_with_meetings():
     ]
 
 
-# --- queries/handoff/handoff_lag_figures.sql ---------------------------------------------------
+# --- queries/handoff/handoff_lag_figures.sql (staging/handoffs: "d" is no handoff) ---------------
 
 
 def test_handoff_lag_figures_grains_from_one_pass():
