@@ -22,6 +22,7 @@ from dashboard import store
 MAX_ENTRIES = 32  # per connection and function
 _memos: list[weakref.WeakKeyDictionary] = []
 _lock = threading.Lock()
+_MISSING = object()
 
 
 def per_data_version(fn):
@@ -30,19 +31,26 @@ def per_data_version(fn):
     entries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
     _memos.append(entries)
 
+    def lookup(con, key):
+        """A copy of the entry under ``key``, or _MISSING (a memoised result may be None)."""
+        with _lock:
+            per_con = entries.get(con)
+            if per_con is None or key not in per_con:
+                return _MISSING
+            per_con.move_to_end(key)
+            return copy.deepcopy(per_con[key])
+
     @functools.wraps(fn)
     def wrapper(con, *args, **kwargs):
-        try:
-            key = (store.data_version(con), pickle.dumps((args, sorted(kwargs.items()))))
-        except (TypeError, pickle.PicklingError):
+        key = _key(con, args, kwargs)
+        if key is None:
             return fn(con, *args, **kwargs)
-        with _lock:
-            per_con = entries.setdefault(con, OrderedDict())
-            if key in per_con:
-                per_con.move_to_end(key)
-                return copy.deepcopy(per_con[key])
+        found = lookup(con, key)
+        if found is not _MISSING:
+            return found
         value = fn(con, *args, **kwargs)
         with _lock:
+            per_con = entries.setdefault(con, OrderedDict())
             per_con[key] = copy.deepcopy(value)
             while len(per_con) > MAX_ENTRIES:
                 per_con.popitem(last=False)
@@ -52,19 +60,20 @@ def per_data_version(fn):
         """The memoised result for these arguments (a copy), or None when there is none: lets a
         caller that needs one part of a shared pass read it if a page already ran the pass, and
         run a narrower query if not."""
-        try:
-            key = (store.data_version(con), pickle.dumps((args, sorted(kwargs.items()))))
-        except (TypeError, pickle.PicklingError):
-            return None
-        with _lock:
-            per_con = entries.get(con)
-            if per_con is None or key not in per_con:
-                return None
-            per_con.move_to_end(key)
-            return copy.deepcopy(per_con[key])
+        key = _key(con, args, kwargs)
+        found = _MISSING if key is None else lookup(con, key)
+        return None if found is _MISSING else found
 
     wrapper.peek = peek
     return wrapper
+
+
+def _key(con, args: tuple, kwargs: dict):
+    """(data version, pickled arguments), or None for arguments that cannot be pickled."""
+    try:
+        return store.data_version(con), pickle.dumps((args, sorted(kwargs.items())))
+    except (TypeError, pickle.PicklingError):
+        return None
 
 
 def clear() -> None:
