@@ -420,3 +420,41 @@ def test_an_import_that_lets_the_source_cells_go_prepares_what_a_preview_shows(n
     assert (shown.rows_read, shown.rows_rejected, shown.dropped) == (imported.rows_read, imported.rows_rejected,
                                                                      imported.dropped)
     assert not set(imported.dropped) & set(raw.df.columns)  # the personal columns' cells are gone
+
+
+def test_candidates_without_a_key_index_keep_one_row_per_id_and_the_columns_a_later_file_lacks(tmp_path):
+    """candidates has no primary key: a later file replaces the stored row of each id it brings
+    (one row per id), columns it does not have keep the replaced version's values, and an undo
+    puts the replaced version back."""
+    con = store.connect(None)
+    assert con.execute("select count(*) from duckdb_constraints() where table_name = 'candidates' "
+                       "and constraint_type = 'PRIMARY KEY'").fetchall() == [(0,)]
+    importer.import_file(con, write(tmp_path, "w1.csv", ["A1,2024/4/1 9:00,web,30,,,,", "A2,2024/4/2 9:00,web,40,,,,"]))
+    later = importer.import_file(con, write(tmp_path, "w2.csv", [
+        "A1,2024/4/1 9:00,agent,2024/4/1 9:10,鈴木",  # no age column in this export
+    ], header="求職者ID,登録日時,流入経路,初回接触日時,初回対応者\n"))
+    assert later.counts["candidates_updated"] == 1 and later.counts["candidates_inserted"] == 0
+    assert con.execute("select candidate_id, channel, age from candidates order by 1").fetchall() == [
+        ("A1", "agent", 30.0), ("A2", "web", 40.0)]
+    importer.undo(con, later.import_id)
+    assert con.execute("select candidate_id, channel, age from candidates order by 1").fetchall() == [
+        ("A1", "web", 30.0), ("A2", "web", 40.0)]
+
+
+def test_a_store_created_with_the_candidates_primary_key_still_replaces_and_undoes(tmp_path):
+    """Stores made before the key was dropped keep it: replacing a stored candidate (a delete and
+    an insert in one transaction) does not conflict with it."""
+    path = tmp_path / "old.duckdb"
+    import duckdb
+
+    old = duckdb.connect(str(path))
+    old.execute("create table candidates (candidate_id varchar primary key, registered_at timestamp not null, "
+                "channel varchar, form_version varchar, import_id integer not null)")
+    old.close()
+    con = store.connect(path)
+    importer.import_file(con, write(tmp_path, "c.csv", ["A1,2024/4/1 9:00,web,30,,,,"]))
+    again = importer.import_file(con, write(tmp_path, "c2.csv", ["A1,2024/4/1 9:00,agent,31,,,,"]))
+    assert again.counts["candidates_updated"] == 1
+    assert con.execute("select candidate_id, channel, age from candidates").fetchall() == [("A1", "agent", 31.0)]
+    importer.undo(con, again.import_id)
+    assert con.execute("select candidate_id, channel, age from candidates").fetchall() == [("A1", "web", 30.0)]

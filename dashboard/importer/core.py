@@ -313,19 +313,24 @@ def _write_candidates(con, preview: Preview, import_id: int) -> dict:
         updated = _count(con, "select count(*) from candidates where candidate_id in "
                               "(select candidate_id from _import_candidates)")
         if updated:
+            # The stored versions go to the history, then are replaced by the file's rows, which
+            # take the columns the file does not have from the version they replace. (No upsert:
+            # candidates has no primary key, see 001_canonical.sql.)
             con.execute(
                 f"insert into {_HISTORY} by name select c.*, $id as replaced_by_import from candidates as c "
                 "where c.candidate_id in (select candidate_id from _import_candidates)",
                 {"id": import_id},
             )
-        if updated:
-            cols = [c for c in cand.columns if c != "candidate_id"]
-            sets = ", ".join(f"{quote_identifier(c)} = excluded.{quote_identifier(c)}" for c in cols)
+            con.execute("delete from candidates where candidate_id in (select candidate_id from _import_candidates)")
+            kept = [c for c in existing if c not in set(cand.columns)]
+            carried = "".join(f", old.{quote_identifier(c)}" for c in kept)
             con.execute(
-                "insert into candidates by name select * from _import_candidates "
-                f"on conflict (candidate_id) do update set {sets}"
+                f"insert into candidates by name select new.*{carried} from _import_candidates as new "
+                f"left join {_HISTORY} as old on old.candidate_id = new.candidate_id "
+                "and old.replaced_by_import = $id",
+                {"id": import_id},
             )
-        else:  # the common first load: a plain insert is much faster than an upsert
+        else:  # the common first load
             con.execute("insert into candidates by name select * from _import_candidates")
     finally:
         con.unregister("_import_candidates")

@@ -584,109 +584,121 @@ class _Builder:
 
     def _wide_events(self, ids, registered, stage_dates, keep) -> pd.DataFrame:
         """Unpivot the stage columns of the kept rows into events (one per filled stage cell)."""
-        p = self.profile
-        parts = []
-        for stage, spec in p.stages.items():
-            parsed = stage_dates[stage]
-            m = keep & parsed.values.notna().to_numpy()
-            if not m.any():
-                continue
+        sources = []
+        for stage, spec in self.profile.stages.items():
             sched = stage_dates.get(stage + ":scheduled")
-            part = pd.DataFrame({
-                "candidate_id": ids[m].astype("str"),
-                "stage": stage,
-                "occurred_at": parsed.values[m],
-                "staff_id": self.staff_values(spec.staff)[m].astype("str"),
-                "scheduled_for": sched.values[m] if sched is not None else pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")[m],
-                "has_time": parsed.has_time[m],
-                "registered_at": registered[m] if registered is not None else pd.NaT,
-                "idx": np.flatnonzero(m),
-                "column_name": spec.at,
-            })
-            parts.append(part)
-        if not parts:
-            return _empty_events()
-        events = pd.concat(parts, ignore_index=True)
-        del parts, part
-        return self._check_event_times(events)
+            sources.append(_StepSource(stage, stage_dates[stage], self.staff_values(spec.staff),
+                                       sched.values if sched is not None else None, spec.at))
+        return self._steps(ids, registered, sources, keep)
 
-    def _check_event_times(self, events: pd.DataFrame, whole_row: bool = False) -> pd.DataFrame:
-        """Reject steps dated before the registration; a date-only step on the registration day
-        is not "before": it is placed at the registration time. In a wide export only the step is
-        dropped (the row's other steps stay); in an event log the step is the row (``whole_row``)."""
-        reg = events["registered_at"]
-        occ = events["occurred_at"]
-        same_day = (~events["has_time"]) & (occ.dt.normalize() == reg.dt.normalize()) & (occ < reg)
-        if same_day.any():
-            events.loc[same_day, "occurred_at"] = reg[same_day]
-            self.notes.append(Note("clamped", {"n": int(same_day.sum())}))
-        before = (events["occurred_at"] < reg).fillna(False).to_numpy()
-        if before.any():
-            b = events[before]
-            for column, grp in b.groupby("column_name", sort=False):  # one column: one step per row
-                idx = grp["idx"].to_numpy()
+    def _steps(self, ids: pd.Series, registered: pd.Series | None, sources: list[_StepSource],
+               keep: np.ndarray, whole_row: bool = False) -> pd.DataFrame:
+        """The events of the kept rows, one per filled step cell, checked against registration, in
+        one DuckDB pass (the pandas version took ~1.5 s at 1M registrations): a date-only step on
+        the registration day but before its time is placed at the registration time (not
+        "before"); a step dated before the registration is rejected: in a wide export only the
+        step (the row's other steps stay), in an event log the row (``whole_row``). In anything
+        but the candidates' own export (one row per candidate, so no step can repeat) a step the
+        file reports more than once is kept once, the last time. Rows come in the order of
+        ``sources``, then of the file."""
+        columns = {
+            "pos": pa.array(np.arange(self.n, dtype=np.int64)),
+            "ok": pa.array(np.asarray(keep, dtype=bool)),
+            "candidate_id": _text_arrow(ids),
+            "registered_at": _time_arrow(registered, self.n),
+        }
+        selects = []
+        for k, src in enumerate(sources):
+            columns[f"at{k}"] = _time_arrow(src.dates.values, self.n)
+            columns[f"ht{k}"] = pa.array(src.dates.has_time.to_numpy(dtype=bool))
+            columns[f"staff{k}"] = _text_arrow(src.staff)
+            columns[f"sched{k}"] = _time_arrow(src.scheduled_for, self.n)
+            if isinstance(src.stage, pd.Series):
+                columns[f"stage{k}"] = _text_arrow(src.stage)
+                stage = f"stage{k}"
+            else:
+                stage = "$stage" + str(k)
+            selects.append(
+                f"select {k} as k, pos, candidate_id, registered_at, {stage} as stage, at{k} as occurred_at, "
+                f"ht{k} as has_time, staff{k} as staff_id, sched{k} as scheduled_for "
+                f"from _steps_in where ok and at{k} is not null"
+            )
+        if not selects:
+            return _empty_events()
+        params = {f"stage{k}": src.stage for k, src in enumerate(sources) if not isinstance(src.stage, pd.Series)}
+        self._scratch.register("_steps_in", pa.table(columns))
+        steps = f"""
+            with steps as ({" union all ".join(selects)}),
+
+            placed as (
+                select
+                    * replace (case when clamped then registered_at else occurred_at end as occurred_at),
+                    clamped
+                from (
+                    select
+                        *,
+                        coalesce(not has_time and occurred_at < registered_at
+                                 and cast(occurred_at as date) = cast(registered_at as date), false) as clamped
+                    from steps
+                )
+            )
+        """
+        try:
+            found = self._scratch.execute(
+                steps + "select k, pos, registered_at from placed where occurred_at < registered_at order by k, pos",
+                params,
+            ).fetchnumpy()
+            clamped = int(self._scratch.execute(steps + "select count(*) filter (where clamped) from placed", params).fetchall()[0][0])
+            kept = "select * from placed where not coalesce(occurred_at < registered_at, false)"
+            if self.kind != "candidates":
+                # The repeated steps found by a hash aggregation (a window over every step cost
+                # more); ids, stages and times are never null here.
+                kept = f"""
+                    with kept as ({kept}),
+
+                    repeated as (
+                        select candidate_id, stage, occurred_at, max(pos) as last_pos
+                        from kept
+                        group by all
+                        having count(*) > 1
+                    )
+
+                    select kept.*
+                    from kept
+                    left join repeated as r
+                        on r.candidate_id = kept.candidate_id and r.stage = kept.stage
+                        and r.occurred_at = kept.occurred_at
+                    where r.last_pos is null or r.last_pos = kept.pos
+                """
+            events = self._scratch.sql(
+                f"{steps}, kept_steps as ({kept}) "
+                "select candidate_id, stage, occurred_at, staff_id, scheduled_for from kept_steps order by k, pos",
+                params=params,
+            ).to_arrow_table()
+        finally:
+            self._scratch.unregister("_steps_in")
+        if clamped:
+            self.notes.append(Note("clamped", {"n": clamped}))
+        if len(found["pos"]):
+            where = np.asarray(found["k"], dtype=np.int64)
+            positions = np.asarray(found["pos"], dtype=np.int64)
+            registered_at = pd.Series(np.ma.filled(found["registered_at"], np.datetime64("NaT")))
+            for k in np.unique(where):  # one column: one step per row
+                src, m = sources[int(k)], where == k
+                idx = positions[m]
                 self.rejects.append(pd.DataFrame({
-                    "idx": idx, "column_name": column,
-                    "value": self.df[column].iloc[idx].to_numpy(),
+                    "idx": idx, "column_name": src.column,
+                    "value": self.df[src.column].iloc[idx].to_numpy(),
                     "reason_code": "before_registration",
                     # 2024/4/5 15:00 reads the same in both languages
-                    "registered": [i18n.fmt_datetime(r, "ja") for r in grp["registered_at"]],
+                    "registered": [i18n.fmt_datetime(r, "ja") for r in registered_at[m]],
                 }))
                 if whole_row:
                     self.bad_row[idx] = True
-        # The steps before registration and the repeated steps go in one take of the five output
-        # columns (each boolean take of millions of text cells costs ~0.3-0.7 s at 1M).
-        keep = ~before
-        events = events[["candidate_id", "stage", "occurred_at", "staff_id", "scheduled_for"]]
-        if self.kind != "candidates":  # one row per candidate there: no step can repeat
-            keep = self._drop_repeated_steps(events, keep)
-        if not keep.all():
-            events = events[keep]
-        return events.reset_index(drop=True)
-
-    def _drop_repeated_steps(self, events: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
-        """``keep`` without the repeated steps among the kept ones: ``events[keep]
-        .drop_duplicates(["candidate_id", "stage", "occurred_at"], keep="last")``, with the
-        repeated steps found by one DuckDB aggregation (pandas took ~1 s for 1.8M steps)."""
-        if int(keep.sum()) < 2:
-            return keep
-        table = pa.table({
-            "pos": np.arange(len(events), dtype=np.int64),
-            "ok": keep,
-            "candidate_id": pa.array(events["candidate_id"].array, type=pa.large_string(), from_pandas=True),
-            "stage": pa.array(events["stage"].array, type=pa.large_string(), from_pandas=True),
-            "occurred_at": pa.array(events["occurred_at"].to_numpy(dtype="datetime64[us]"), type=pa.timestamp("us")),
-        })
-        self._scratch.register("_steps_in", table)
-        try:
-            found = self._scratch.execute(
-                """
-                with kept as (
-                    select pos, candidate_id, stage, occurred_at from _steps_in where ok
-                ),
-
-                repeated as (
-                    select candidate_id, stage, occurred_at, max(pos) as last_pos
-                    from kept
-                    group by all
-                    having count(*) > 1
-                )
-
-                select s.pos
-                from kept as s
-                join repeated as r
-                    on r.candidate_id is not distinct from s.candidate_id and r.stage is not distinct from s.stage
-                    and r.occurred_at is not distinct from s.occurred_at
-                where s.pos <> r.last_pos
-                """
-            ).fetchnumpy()
-        finally:
-            self._scratch.unregister("_steps_in")
-        if not len(found["pos"]):
-            return keep
-        keep = keep.copy()
-        keep[np.asarray(found["pos"], dtype=np.int64)] = False
-        return keep
+        frame = events.to_pandas()
+        for col in ("occurred_at", "scheduled_for"):
+            frame[col] = frame[col].astype("datetime64[us]")
+        return frame
 
     def _registered_in_store(self, ids: pd.Series) -> pd.Series | None:
         """registered_at of each id from the store (NaT: unknown candidate); None without a store."""
@@ -738,10 +750,7 @@ class _Builder:
                     self.reject_date_column(sched, spec.scheduled_for, required=False)
                     stage_dates[stage + ":scheduled"] = sched
             registered = self._reject_unknown(ids, id_col)
-            keep = ~self.bad_row
-            if registered is None:
-                registered = pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")
-            return {"events": self._wide_events(ids, registered, stage_dates, keep)}
+            return {"events": self._wide_events(ids, registered, stage_dates, ~self.bad_row)}
         # An event log: one row per step, its status value mapped through [stage_names].
         stage_col, at_col = p.columns["stage"], p.columns["occurred_at"]
         status = self.text(stage_col)
@@ -763,21 +772,9 @@ class _Builder:
             sched = self.dates(p.columns["scheduled_for"])
             self.reject_date_column(sched, p.columns["scheduled_for"], required=False)
         registered = self._reject_unknown(ids, id_col)
-        keep = _Keep(~self.bad_row)
-        if registered is None:
-            registered = pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")
-        events = pd.DataFrame({
-            "candidate_id": keep(ids).astype("str"),
-            "stage": keep(stage).astype("str"),
-            "occurred_at": keep(occurred.values),
-            "staff_id": keep(self.staff_values(p.columns.get("staff_id"))).astype("str"),
-            "scheduled_for": keep(sched.values if sched is not None else pd.Series(pd.NaT, index=ids.index, dtype="datetime64[us]")),
-            "has_time": keep(occurred.has_time),
-            "registered_at": keep(registered),
-            "idx": np.flatnonzero(keep.mask),
-            "column_name": at_col,
-        })
-        return {"events": self._check_event_times(events, whole_row=True)}
+        source = _StepSource(stage, occurred, self.staff_values(p.columns.get("staff_id")),
+                             sched.values if sched is not None else None, at_col)
+        return {"events": self._steps(ids, registered, [source], ~self.bad_row, whole_row=True)}
 
     def _build_activities(self) -> dict:
         p = self.profile
@@ -881,6 +878,30 @@ def _records(frame: pd.DataFrame) -> list[dict]:
         return pa.Table.from_pandas(frame, preserve_index=False).to_pylist()
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return frame.to_dict("records")
+
+
+@dataclass
+class _StepSource:
+    """Where the steps of one stage column (a wide export) or of an event log come from, row by row
+    in the file: ``stage`` is a stage name or (event log) each row's stage."""
+
+    stage: str | pd.Series
+    dates: ParsedDates
+    staff: pd.Series
+    scheduled_for: pd.Series | None
+    column: str  # the source column a rejected step is reported in
+
+
+def _text_arrow(values: pd.Series) -> pa.Array:
+    if values.dtype != "str":
+        values = values.astype("str")
+    return pa.array(values.array, type=pa.large_string(), from_pandas=True)
+
+
+def _time_arrow(values: pd.Series | None, n: int) -> pa.Array:
+    if values is None:
+        return pa.nulls(n, type=pa.timestamp("us"))
+    return pa.array(np.asarray(values, dtype="datetime64[us]"), type=pa.timestamp("us"), from_pandas=True)
 
 
 class _Keep:
