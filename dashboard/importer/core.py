@@ -3,7 +3,7 @@
 Every stored row carries the ``import_id`` of the import that wrote it. What each write does to rows
 that were already there, and what ``undo`` therefore does:
 
-- candidates are upserted: a candidate in a later file replaces the stored row (columns the later
+- candidates are replaced: a candidate in a later file replaces the stored row (columns the later
   file does not have keep their values). The replaced version is kept in ``candidates_replaced``;
   undoing the later import puts it back. (Undoing an import whose version was itself replaced
   later re-links the history, so undoing imports in any order ends where it should.)
