@@ -458,3 +458,24 @@ def test_a_store_created_with_the_candidates_primary_key_still_replaces_and_undo
     assert con.execute("select candidate_id, channel, age from candidates").fetchall() == [("A1", "agent", 31.0)]
     importer.undo(con, again.import_id)
     assert con.execute("select candidate_id, channel, age from candidates").fetchall() == [("A1", "web", 30.0)]
+
+
+def test_rejected_rows_leave_the_kept_rows_attributes_on_the_right_candidates(tmp_path):
+    """Channel and attributes are cleaned only for the kept rows (one filtered pass): with rows
+    rejected between them, every kept candidate still gets its own values, in the preview and in
+    the store."""
+    header = "求職者ID,登録日時,流入経路,年齢,経験職種\n"
+    rows = ["A1,2024/4/1 9:00, web ,30,営業", "A2,2024/13/1 9:00,agent,40,事務",  # A2: bad date
+            "A3,2024/4/3 9:00,agent,-,経理", ",2024/4/4 9:00,web,50,人事",         # no id
+            "A5,2024/4/5 9:00,,25,", "A3,2024/4/6 9:00,web,35,法務"]               # A3 again: the last kept
+    path = write(tmp_path, "c.csv", rows, header=header)
+    preview = importer.prepare(importer.read_file(path))
+    expected = [("A1", "web", 30.0, "営業"), ("A5", None, 25.0, None), ("A3", "web", 35.0, "法務")]
+    frame = preview.candidates[["candidate_id", "channel", "age", "job_category"]]
+    got = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
+    assert got == expected
+    assert preview.rejected_by_reason == {"bad_date": 1, "missing_id": 1, "duplicate_id": 1}
+    con = store.connect(None)
+    importer.import_file(con, path)
+    stored = con.execute("select candidate_id, channel, age, job_category from candidates order by registered_at").fetchall()
+    assert stored == expected

@@ -311,7 +311,8 @@ class _Builder:
         self._scratch = scratch_connection()
         self._empty: pd.Series | None = None
         date_headers = {h for spec in self.profile.stages.values() for h in (spec.at, spec.scheduled_for)}
-        self._clean = self._clean_columns(sorted(self.profile.source_headers() - date_headers))
+        later = self._kept_only_headers() - self._full_headers()
+        self._clean = self._clean_columns(sorted(self.profile.source_headers() - date_headers - later))
 
     # profile against the file's headers
     def _resolve(self, profile: Profile) -> Profile:
@@ -391,26 +392,66 @@ class _Builder:
             self._clean.update(self._clean_columns([header]))
         return self._clean[header]
 
-    def _clean_columns(self, headers: list[str]) -> dict[str, pd.Series]:
-        """Trim and blank out missing markers for many columns in one parallel DuckDB pass."""
+    def _clean_columns(self, headers: list[str], keep: np.ndarray | None = None) -> dict[str, pd.Series]:
+        """Trim and blank out missing markers for many columns in one parallel DuckDB pass. With
+        ``keep``, only those rows, renumbered from 0 (one filtered pass instead of a boolean take
+        of each column afterwards)."""
         headers = [h for h in dict.fromkeys(headers) if h in self.df.columns]
         if not headers:
             return {}
         if self._raw_positions is not None:
             raise RuntimeError("the source cells were let go: clean every column needed before that")
-        table = pa.table({f"c{i}": pa.array(self.df[h]) for i, h in enumerate(headers)})
-        self._scratch.register("_clean_in", table)
+        columns = {f"c{i}": pa.array(self.df[h]) for i, h in enumerate(headers)}
+        where = ""
+        if keep is not None and not keep.all():
+            columns["ok"] = pa.array(np.asarray(keep, dtype=bool))
+            where = " where ok"
+        self._scratch.register("_clean_in", pa.table(columns))
         trimmed = ", ".join(f"trim(c{i}) as c{i}" for i in range(len(headers)))
         select = ", ".join(
             f"case when c{i} = '' or list_contains($missing, c{i}) then null else c{i} end as c{i}"
             for i in range(len(headers))
         )
         out = self._scratch.sql(
-            f"select {select} from (select {trimmed} from _clean_in)", params={"missing": self.missing}
+            f"select {select} from (select {trimmed} from _clean_in{where})", params={"missing": self.missing}
         ).to_arrow_table()
         self._scratch.unregister("_clean_in")
         frame = out.to_pandas()
+        if keep is not None:
+            return {h: frame[f"c{i}"] for i, h in enumerate(headers)}
         return {h: frame[f"c{i}"].set_axis(self.index) for i, h in enumerate(headers)}
+
+    def _kept_only_headers(self) -> set[str]:
+        """Columns only read for the kept rows: a candidates export's channel, form version and
+        attributes (cleaned once the rejections are known, see ``kept_text``)."""
+        if self.profile.kind != "candidates":
+            return set()
+        cols = self.profile.columns
+        return {h for h in (cols.get("channel"), cols.get("form_version"), *self.profile.attributes.values()) if h}
+
+    def _full_headers(self) -> set[str]:
+        """Columns read for every row (ids, staff of each step, ...): everything mapped but the
+        kept-only columns and the dates."""
+        cols = self.profile.columns
+        used = {h for key, h in cols.items() if key not in ("channel", "form_version")}
+        used |= {spec.staff for spec in self.profile.stages.values() if spec.staff}
+        return used
+
+    def kept_text(self, headers: list[str | None], keep: np.ndarray) -> dict[str | None, pd.Series]:
+        """``text(h)[keep]`` renumbered from 0 for each header (None: all missing), the columns not
+        cleaned yet in one filtered pass."""
+        n_kept = int(np.count_nonzero(keep))
+        fresh = self._clean_columns([h for h in headers if h and h not in self._clean], keep)
+        out = {}
+        for h in headers:
+            if h is None or (h not in fresh and h not in self._clean):
+                out[h] = pd.Series(pd.NA, index=pd.RangeIndex(n_kept), dtype="str")
+            elif h in fresh:
+                out[h] = fresh[h]
+            else:
+                full = self._clean[h]
+                out[h] = (full if keep.all() else full[keep]).reset_index(drop=True)
+        return out
 
     def dates(self, header: str) -> ParsedDates:
         return parse_datetimes(self.df[header], self.missing, con=self._scratch)
@@ -508,17 +549,16 @@ class _Builder:
         events = self._wide_events(ids, reg.values, stage_dates, keep)
         step_notes = self.notes[noted:]  # reported after the attributes' notes, as always
         del self.notes[noted:]
+        texts = self.kept_text([p.columns.get("channel"), p.columns.get("form_version"), *p.attributes.values()], keep)
         if self.consume:
-            for header in [p.columns.get("channel"), p.columns.get("form_version"), *p.attributes.values()]:
-                self.text(header)
             self._keep_only_rejected_rows()
         cols = {"candidate_id": kept(ids), "registered_at": kept(reg.values)}
         for key in ("channel", "form_version"):
-            cols[key] = kept(self.text(p.columns.get(key)))
+            cols[key] = texts[p.columns.get(key)]
         attr_types, attr_sources = {}, {}
         existing = _existing_attribute_types(self.con)
         for attr, header in p.attributes.items():
-            values = kept(self.text(header))
+            values = texts[header]
             dtype = existing.get(attr)
             if dtype is None or dtype == "DOUBLE":
                 numeric = dtype == "DOUBLE" or looks_numeric(values, self.missing, con=self._scratch)
@@ -533,12 +573,8 @@ class _Builder:
                 cols[attr] = values
             attr_types[attr], attr_sources[attr] = dtype, header
         cand = pd.DataFrame(cols)
-        cols = values = numbers = None
+        cols = values = numbers = texts = None
         self.notes.extend(step_notes)
-        if self.consume:
-            # The cleaned attribute cells are in `cand` now (copies, unless every row was kept).
-            for header in p.attributes.values():
-                self._clean.pop(header, None)
         return {"candidates": cand, "events": events, "attr_types": attr_types, "attr_sources": attr_sources}
 
     def _keep_only_rejected_rows(self) -> None:
