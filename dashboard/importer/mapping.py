@@ -31,6 +31,7 @@ from dashboard.importer.profile import Profile, ProfileError, StageSpec, attribu
 from dashboard.importer.reader import RawTable
 
 HANDLER_STAGES = ("first_contact", "meeting_booked")
+_DATE_KEYS = ("registered_at", "occurred_at", "scheduled_for", "started_at", "started_on")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE_STRONG = re.compile(
     r"^(?:(?:\+81|0)\d{1,4}[-(]?\d{1,4}[-)]?\d{3,4}|[1-9]\d{0,3}-\d{1,4}-\d{3,4}|[5789]0\d{8})$"
@@ -310,7 +311,10 @@ class _Builder:
         self.rejects: list[pd.DataFrame] = []
         self._scratch = scratch_connection()
         self._empty: pd.Series | None = None
+        # Date columns are parsed from the source cells (dates()); a column read as text later
+        # than here is cleaned when first asked for (text()).
         date_headers = {h for spec in self.profile.stages.values() for h in (spec.at, spec.scheduled_for)}
+        date_headers |= {h for key, h in self.profile.columns.items() if key in _DATE_KEYS}
         later = self._kept_only_headers() - self._full_headers()
         self._clean = self._clean_columns(sorted(self.profile.source_headers() - date_headers - later))
 
