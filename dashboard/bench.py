@@ -189,18 +189,29 @@ def _child(phase: str, spec: dict, timeout: float = 3600) -> dict:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "dashboard.bench", _CHILD_FLAG, phase, json.dumps(spec), str(result_path)]
     started = time.perf_counter()
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT, env=env)
-        text = result_path.read_text(encoding="utf-8") if result_path.exists() else ""
-        if proc.returncode != 0 or not text:
-            tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-12:]
-            return {"error": f"exit {proc.returncode}", "detail": "\n".join(tail)}
-        result = json.loads(text)
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    finally:
-        result_path.unlink(missing_ok=True)
+    with tempfile.TemporaryFile("w+") as output:
+        proc = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True, cwd=REPO_ROOT, env=env)
+        try:
+            # The phase's memory is sampled from here, not from a thread of the phase's process:
+            # there it took the GIL for ~1 ms every 20 ms and slowed what it measured.
+            with _TreeMemory(proc.pid) as tree:
+                proc.wait(timeout=timeout)
+            text = result_path.read_text(encoding="utf-8") if result_path.exists() else ""
+            if proc.returncode != 0 or not text:
+                output.seek(0)
+                tail = output.read().strip().splitlines()[-12:]
+                return {"error": f"exit {proc.returncode}", "detail": "\n".join(tail)}
+            result = json.loads(text)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return {"error": f"timed out after {timeout:.0f} s"}
+        finally:
+            result_path.unlink(missing_ok=True)
     result["process_s"] = time.perf_counter() - started
+    # The phase's own peak, or that of the phase with the helper processes it started (the
+    # importer decodes a large export in two of them) if that was higher at some moment.
+    result["peak_rss_bytes"] = max(result["peak_rss_self_bytes"], tree.peak)
     return result
 
 
@@ -209,12 +220,8 @@ def _child_main(argv: list[str]) -> int:
     rss_at_start = _peak_rss()
     load_at_start = os.getloadavg()[0]
     cpu_at_start = _cpu_seconds()
-    with _TreeMemory() as tree:
-        result = PHASES[phase](spec)
-    # The phase's own peak, or that of the phase with the helper processes it started (the
-    # importer decodes a large export in two of them) if that was higher at some moment.
-    result["peak_rss_bytes"] = max(_peak_rss(), tree.peak)
-    result["peak_rss_self_bytes"] = _peak_rss()
+    result = PHASES[phase](spec)
+    result["peak_rss_self_bytes"] = _peak_rss()  # the tree's sampled peak is added by _child
     result["peak_rss_children_bytes"] = _peak_rss(resource.RUSAGE_CHILDREN)
     result["rss_after_imports_bytes"] = rss_at_start
     # On a shared machine wall times move with the load; CPU seconds and the load average say how
@@ -226,10 +233,11 @@ def _child_main(argv: list[str]) -> int:
 
 
 class _TreeMemory:
-    """The highest total RSS of this process and all its descendants, sampled every 20 ms while
+    """The highest total RSS of process ``pid`` and all its descendants, sampled every 20 ms while
     the block runs (ru_maxrss sees one process only)."""
 
-    def __init__(self, interval: float = 0.02):
+    def __init__(self, pid: int, interval: float = 0.02):
+        self.pid = pid
         self.interval = interval
         self.peak = 0
         self._stop = threading.Event()
@@ -238,10 +246,17 @@ class _TreeMemory:
     def _sample(self) -> None:
         import psutil
 
-        me = psutil.Process()
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:  # already gone
+            return
         while not self._stop.is_set():
             total = 0
-            for proc in [me, *me.children(recursive=True)]:
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:  # the phase has ended
+                break
+            for proc in tree:
                 try:
                     total += proc.memory_info().rss
                 except psutil.Error:  # a helper ended between listing and reading
