@@ -28,6 +28,11 @@ from dashboard.sql import quote_identifier
 OTHER = "other"
 UNKNOWN = "unknown"
 _BASE_COLUMNS = ("channel", "form_version")
+# candidate_funnel columns copied into each segmentation's rows (queries/staging/scoped_segments).
+FUNNEL_COLUMNS = (
+    "registered_at", "team", "channel", "first_contact_by", "first_contact_at", "meeting_booked_at",
+    "meeting_advisor_id", "meeting_held_at", "placed_at",
+)
 _RESERVED_KEYS = {"name", "target"}
 
 
@@ -329,9 +334,12 @@ def ensure(con: duckdb.DuckDBPyConnection, segmentation: TargetList | str) -> st
         if _is_current(cur, key, version):  # another session built it meanwhile
             return key
         cur.execute("delete from candidate_segments where segmentation = $k", {"k": key})
+        copied = ", ".join(FUNNEL_COLUMNS)
         cur.execute(
-            "insert into candidate_segments (segmentation, candidate_id, segment, is_target, data_version, cand_key) "
-            f"select cast($k as varchar), c.candidate_id, {seg_expr}, {tgt_expr}, cast($v as bigint), f.cand_key "
+            f"insert into candidate_segments (segmentation, candidate_id, segment, is_target, data_version, cand_key, "
+            f"{copied}) "
+            f"select cast($k as varchar), c.candidate_id, {seg_expr}, {tgt_expr}, cast($v as bigint), f.cand_key, "
+            + ", ".join(f"f.{col}" for col in FUNNEL_COLUMNS) + " "
             "from candidates as c inner join candidate_funnel as f on f.candidate_id = c.candidate_id "
             "order by f.cand_key",
             params,
@@ -340,15 +348,17 @@ def ensure(con: duckdb.DuckDBPyConnection, segmentation: TargetList | str) -> st
 
 
 def _is_current(con: duckdb.DuckDBPyConnection, key: str, version: int) -> bool:
-    """The segmentation is materialised for this data version."""
+    """The segmentation is materialised for this data version, with the funnel columns (rows
+    written before those columns existed have a null registration time)."""
     cur = con.cursor()
     try:
-        rows, built = cur.execute(
-            "select count(*), min(data_version) from candidate_segments where segmentation = $k", {"k": key},
+        rows, built, copied = cur.execute(
+            "select count(*), min(data_version), count(registered_at) from candidate_segments "
+            "where segmentation = $k", {"k": key},
         ).fetchone()
     finally:
         cur.close()
-    return bool(rows) and built == version
+    return bool(rows) and built == version and copied == rows
 
 
 def _segment_by_sql(con, attrs: list[str], columns: dict[str, str]) -> tuple[str, str, dict]:

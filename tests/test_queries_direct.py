@@ -48,13 +48,27 @@ def ts(*args) -> pd.Timestamp:
 
 
 def add_segments(con, segmentation: str, memberships: dict[str, tuple[str, bool]]) -> None:
-    """Write candidate_segments rows by hand (make_store's refresh clears the table)."""
-    for cid, (segment, is_target) in memberships.items():
+    """Write candidate_segments rows by hand (make_store's refresh clears the table), as
+    segments.ensure writes them: a row for every candidate, 'unknown' for those not in
+    ``memberships``, with the funnel columns copied."""
+    from dashboard.segments import FUNNEL_COLUMNS, UNKNOWN
+
+    given = pd.DataFrame(
+        [(cid, segment, is_target) for cid, (segment, is_target) in memberships.items()],
+        columns=["candidate_id", "segment", "is_target"],
+    ).astype({"candidate_id": "str", "segment": "str", "is_target": "boolean"})
+    con.register("_given_segments", given)
+    try:
         con.execute(
-            "insert into candidate_segments (segmentation, candidate_id, segment, is_target, data_version, cand_key) "
-            "select $1, $2, $3, $4, 1, (select cand_key from candidate_funnel where candidate_id = $2)",
-            [segmentation, cid, segment, is_target],
+            "insert into candidate_segments (segmentation, candidate_id, segment, is_target, data_version, cand_key, "
+            + ", ".join(FUNNEL_COLUMNS) + ") "
+            "select $k, f.candidate_id, coalesce(g.segment, $unknown), g.is_target, 1, f.cand_key, "
+            + ", ".join(f"f.{c}" for c in FUNNEL_COLUMNS) + " "
+            "from candidate_funnel as f left join _given_segments as g on g.candidate_id = f.candidate_id",
+            {"k": segmentation, "unknown": UNKNOWN},
         )
+    finally:
+        con.unregister("_given_segments")
 
 
 # --- queries/form/field_labels.sql --------------------------------------------------------------
@@ -268,8 +282,8 @@ def test_funnel_candidate_list_timestamps_and_flags():
                         "first_contact_role", "advisor"]) == [
         ("a", ts(2025, 6, 2), "S1", True, "web", "T1", "H1", "handler", "A1"),
         ("b", ts(2025, 6, 23), "unknown", False, "agent", "T2", "H2", "handler", None),
-        ("c", ts(2025, 6, 23), None, None, "web", None, None, None, None),
-        ("e", ts(2025, 6, 30), None, None, "web", None, None, None, None),
+        ("c", ts(2025, 6, 23), "unknown", None, "web", None, None, None, None),  # every candidate has a row
+        ("e", ts(2025, 6, 30), "unknown", None, "web", None, None, None, None),
     ]
     assert rows(frame, ["registered_at", "first_contact_at", "meeting_booked_at", "scheduled_for",
                         "meeting_held_at", "placed_at"]) == [

@@ -79,6 +79,25 @@ def test_ensure_is_cached_per_data_version_and_rebuilt_after_a_change(given):
     assert con.execute("select count(*) from candidate_segments where segmentation = $k", {"k": key}).fetchone()[0] == 2
 
 
+def test_memberships_carry_the_funnel_columns_and_rows_without_them_are_rebuilt(given):
+    """Each membership row carries its candidate's funnel columns (the segment queries read them
+    without a join); rows written before those columns existed (null) are rebuilt by ensure."""
+    con = given(candidates=[{"candidate_id": "a", "registered_at": "2024-04-01 09:00", "age": 31, "job_category": "経理"},
+                            {"candidate_id": "b", "registered_at": "2024-04-02 10:00", "age": 45, "job_category": "営業"}],
+                events=[{"candidate_id": "a", "stage": "meeting_held", "occurred_at": "2024-04-03 11:00", "staff_id": "A1"}],
+                attributes={"age": "DOUBLE", "job_category": "VARCHAR"})
+    key = segments.ensure(con, TARGETS)
+    columns = ", ".join(segments.FUNNEL_COLUMNS)
+    copied = con.execute(f"select candidate_id, {columns} from candidate_segments where segmentation = $k "
+                         "order by 1", {"k": key}).fetchall()
+    assert copied == con.execute(f"select candidate_id, {columns} from candidate_funnel order by 1").fetchall()
+    assert copied[0][segments.FUNNEL_COLUMNS.index("meeting_advisor_id") + 1] == "A1"
+    con.execute(f"update candidate_segments set {', '.join(c + ' = null' for c in segments.FUNNEL_COLUMNS)}")
+    assert segments.ensure(con, TARGETS) == key
+    assert con.execute(f"select candidate_id, {columns} from candidate_segments where segmentation = $k "
+                       "order by 1", {"k": key}).fetchall() == copied
+
+
 def test_segment_by_bands_numbers_and_combines_two_attributes(given):
     rows = [{"candidate_id": f"c{i}", "registered_at": "2024-04-01", "age": 20 + i, "job_category": "経理" if i % 2 else "営業"} for i in range(40)]
     rows.append({"candidate_id": "x", "registered_at": "2024-04-01", "age": None, "job_category": "経理"})

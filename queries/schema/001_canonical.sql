@@ -93,6 +93,18 @@ create table if not exists candidate_segments (
 );
 -- candidate_funnel.cand_key of the candidate in the same data version (integer joins).
 alter table candidate_segments add column if not exists cand_key integer;
+-- The candidate_funnel columns the segment queries read, copied when a segmentation is
+-- materialised (staging/scoped_segments reads them instead of joining; rows written before these
+-- columns existed have them null and are rebuilt, see dashboard.segments._is_current).
+alter table candidate_segments add column if not exists registered_at timestamp;
+alter table candidate_segments add column if not exists team varchar;
+alter table candidate_segments add column if not exists channel varchar;
+alter table candidate_segments add column if not exists first_contact_by varchar;
+alter table candidate_segments add column if not exists first_contact_at timestamp;
+alter table candidate_segments add column if not exists meeting_booked_at timestamp;
+alter table candidate_segments add column if not exists meeting_advisor_id varchar;
+alter table candidate_segments add column if not exists meeting_held_at timestamp;
+alter table candidate_segments add column if not exists placed_at timestamp;
 
 create table if not exists store_meta (
     key            varchar primary key,

@@ -12,24 +12,16 @@
 --   $high_advisors         list of advisor ids (the high-converting tier)
 --   $meeting_window_days   days a registrant has to get a meeting (settings.meeting_window_days)
 --   $start, $end, $as_of, $team, $channel, $handler, $advisor   the shared filters
---                          (staging/scoped_funnel); advisor = the meeting advisor
--- Only high-yield memberships are read, joined on the integer cand_key (a candidate without a
--- membership row has no segment, so is in no high-yield one).
-with memberships as (
-    select cand_key, segment
-    from candidate_segments
-    where segmentation = cast($segmentation as varchar)
-        and list_contains(cast($high_yield_segments as varchar[]), segment)
-),
-
-scoped as (
-    --@include staging/scoped_funnel
+--                          (staging/scope_filter); advisor = the meeting advisor
+-- The rows in scope, with their segment, are staging/scoped_segments (no join with candidate_funnel).
+with scoped as (
+    --@include staging/scoped_segments
 ),
 
 classified as (
     select
         f.cand_key,
-        m.segment,
+        f.segment,
         f.registered_at,
         f.meeting_held_at,
         f.meeting_advisor_id,
@@ -44,7 +36,7 @@ classified as (
                 then 'no_meeting'
         end as kind
     from scoped as f
-    inner join memberships as m on m.cand_key = f.cand_key
+    where list_contains(cast($high_yield_segments as varchar[]), f.segment)
 )
 
 select

@@ -1,19 +1,9 @@
 -- Staging fragment, not run alone: the candidate_funnel rows in scope of the shared filters, one row
 -- per candidate (all columns). A query takes it as the body of a CTE with the line
 -- `--@include staging/scoped_funnel`; its parameters then belong to that query.
--- Parameters:
---   $start, $end   registration dates, inclusive (null: open). Written as a timestamp range, not a
---                  cast of registered_at, so DuckDB can skip row groups (candidate_funnel is stored
---                  ordered by registered_at): the same rows as date >= $start and date <= $end.
---   $as_of         registrations after it are left out (not yet known at that moment)
---   $team, $channel, $handler, $advisor   scope (null: all); handler = who made the first contact,
---                  advisor = the meeting advisor
+-- Parameters: those of staging/scope_filter ($start, $end, $as_of, $team, $channel, $handler,
+-- $advisor).
 select f.*
 from candidate_funnel as f
-where f.registered_at <= cast($as_of as timestamp)
-    and (cast($start as date) is null or f.registered_at >= cast(cast($start as date) as timestamp))
-    and (cast($end as date) is null or f.registered_at < cast(cast($end as date) as timestamp) + interval 1 day)
-    and (cast($team as varchar) is null or f.team = cast($team as varchar))
-    and (cast($channel as varchar) is null or f.channel = cast($channel as varchar))
-    and (cast($handler as varchar) is null or f.first_contact_by = cast($handler as varchar))
-    and (cast($advisor as varchar) is null or f.meeting_advisor_id = cast($advisor as varchar))
+where
+    --@include staging/scope_filter

@@ -8,37 +8,28 @@
 --   $as_of         the moment the data describes
 --   $start, $end   registration dates, inclusive (null: open)
 --   $team, $channel, $handler, $advisor   scope (null: all); advisor = the meeting advisor
--- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
--- fragment staging/scoped_funnel (candidate_funnel rows in scope).
+-- The rows in scope, with their segment, are the shared fragment staging/scoped_segments (the
+-- segmentation's rows carry the funnel columns: no join with candidate_funnel).
 -- It leaves out registrations after $as_of, which changes nothing here: only meetings held by
 -- $as_of count, and the importer rejects steps dated before their registration.
--- Segments are joined on the integer cand_key (not the candidate_id string: about 3x cheaper at a
--- million registrations); a candidate without a membership row counts as 'unknown'.
-with memberships as (
-    select cand_key, segment, is_target
-    from candidate_segments
-    where segmentation = cast($segmentation as varchar)
-),
-
-advisors as (
+with advisors as (
     select staff_id, name, team from staff
 ),
 
 scoped as (
-    --@include staging/scoped_funnel
+    --@include staging/scoped_segments
 ),
 
 mature_meetings as (
     select
         f.candidate_id,
         f.meeting_advisor_id,
-        coalesce(m.segment, 'unknown') as segment,
-        coalesce(m.is_target, false) as is_target,
+        f.segment,
+        coalesce(f.is_target, false) as is_target,
         f.placed_at is not null
             and epoch(f.placed_at) - epoch(f.meeting_held_at)
                 <= cast($window_days as double) * 86400 as is_placed
     from scoped as f
-    left join memberships as m on m.cand_key = f.cand_key
     where f.meeting_held_at is not null
         and f.meeting_advisor_id is not null
         and f.meeting_held_at <= cast($as_of as timestamp)

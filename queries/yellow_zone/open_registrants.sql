@@ -7,30 +7,22 @@
 --   $start, $end   registration dates, inclusive (null: open)
 --   $team, $channel, $handler, $advisor   scope (null: all); with an advisor scope nobody is open,
 --                  since an open registrant has no advisor yet
--- The scope filters on $start, $end, $as_of, $team, $channel, $handler, $advisor are the shared
--- fragment staging/scoped_funnel (candidate_funnel rows in scope). Segments are joined on the
--- integer cand_key; a candidate without a membership row is 'unknown'.
-with memberships as (
-    select cand_key, segment, is_target
-    from candidate_segments
-    where segmentation = cast($segmentation as varchar)
-),
-
-scoped as (
-    --@include staging/scoped_funnel
+-- The rows in scope, with their segment, are the shared fragment staging/scoped_segments (the
+-- segmentation's rows carry the funnel columns: no join with candidate_funnel).
+with scoped as (
+    --@include staging/scoped_segments
 )
 
 select
     f.candidate_id,
     f.registered_at,
     f.channel,
-    coalesce(m.segment, 'unknown') as segment,
-    coalesce(m.is_target, false) as is_target,
+    f.segment,
+    coalesce(f.is_target, false) as is_target,
     f.first_contact_at,
     f.first_contact_by,
     f.meeting_booked_at
 from scoped as f
-left join memberships as m on m.cand_key = f.cand_key
 where f.registered_at <= cast($as_of as timestamp)
     -- A day wider than the exact test below, and a plain range on registered_at: DuckDB skips the
     -- row groups of older registrations (candidate_funnel is in registration order).
