@@ -54,8 +54,9 @@ def language() -> str:
     return getattr(_state, "lang", DEFAULT_LANGUAGE)
 
 
-def t(key: str, lang: str | None = None, **fmt) -> str:
-    """The message for ``key`` in the current language; ``fmt`` fills ``{placeholders}``."""
+def t(key: str, lang: str | None = None, /, **fmt) -> str:
+    """The message for ``key`` in the current language; ``fmt`` fills ``{placeholders}`` (any
+    name, ``{key}`` and ``{lang}`` included: the first two parameters are positional only)."""
     entry = catalogue().get(key)
     if entry is None:
         raise KeyError(f"message {key!r} is not in the catalogue")

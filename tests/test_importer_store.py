@@ -479,3 +479,17 @@ def test_rejected_rows_leave_the_kept_rows_attributes_on_the_right_candidates(tm
     importer.import_file(con, path)
     stored = con.execute("select candidate_id, channel, age, job_category from candidates order by registered_at").fetchall()
     assert stored == expected
+
+
+def test_a_profile_column_missing_from_the_file_is_a_note_in_both_languages(tmp_path):
+    """An optional column the profile names but the file lacks is ignored with a note (its message
+    has a {key} placeholder, which once collided with i18n.t's own first parameter)."""
+    profile = Profile(name="p", kind="candidates",
+                      columns={"candidate_id": "求職者ID", "registered_at": "登録日時", "channel": "経路"})
+    path = write(tmp_path, "c.csv", ["A1,2024/4/1 9:00"], header="求職者ID,登録日時\n")
+    result = importer.import_file(store.connect(None), path, profile=profile)
+    assert result.rows_accepted == 1
+    notes = [n for n in result.notes if n.key == "optional_missing"]
+    assert len(notes) == 1
+    assert notes[0].text("en") == 'columns.channel = "経路" (profile) is not in the file; ignored'
+    assert "columns.channel" in notes[0].text("ja") and "経路" in notes[0].text("ja")
