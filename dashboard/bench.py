@@ -203,9 +203,11 @@ def _child(phase: str, spec: dict, timeout: float = 3600) -> dict:
                 return {"error": f"exit {proc.returncode}", "detail": "\n".join(tail)}
             result = json.loads(text)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            _kill_tree(proc)
             return {"error": f"timed out after {timeout:.0f} s"}
+        except BaseException:  # e.g. Ctrl-C: the phase and its helpers must not outlive the bench
+            _kill_tree(proc)
+            raise
         finally:
             result_path.unlink(missing_ok=True)
     result["process_s"] = time.perf_counter() - started
@@ -213,6 +215,23 @@ def _child(phase: str, spec: dict, timeout: float = 3600) -> dict:
     # importer decodes a large export in two of them) if that was higher at some moment.
     result["peak_rss_bytes"] = max(result["peak_rss_self_bytes"], tree.peak)
     return result
+
+
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """Kill a phase's process and the helper processes it started (the importer's decoders)."""
+    import psutil
+
+    try:
+        helpers = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        helpers = []
+    for helper in helpers:
+        try:
+            helper.kill()
+        except psutil.Error:
+            pass
+    proc.kill()
+    proc.wait()
 
 
 def _child_main(argv: list[str]) -> int:

@@ -252,3 +252,11 @@ def test_the_metric_sets_warm_runs_compute_again_instead_of_reading_the_memo(sam
     result = bench._phase_metrics({"db": str(db), "repeat": 2})
     assert len(computed) == 3 and computed == [0, 0, 0]
     assert result["figures"]["meeting_rate_14d"]["n"] > 0
+
+
+def test_a_phase_that_runs_too_long_is_killed_with_its_processes(tmp_path):
+    import psutil
+
+    result = bench._child("generate", {"n": 300_000, "seed": 1, "weeks": 52, "out": str(tmp_path / "g")}, timeout=1)
+    assert result == {"error": "timed out after 1 s"}
+    assert psutil.Process().children(recursive=True) == []
