@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -76,3 +77,22 @@ def test_numbers_take_units_and_full_width_digits():
     assert numbers.tolist()[:4] == [450.0, 450.0, 1200.0, 35.0]
     assert numbers.iloc[8] == 3.0
     assert bad.tolist() == [False, False, False, False, True, False, False, False, False]
+
+
+def test_text_cells_are_trimmed_of_unicode_spaces_and_missing_markers_blanked():
+    import numpy as np
+    import pyarrow as pa
+
+    from dashboard.importer.dates import SPACES, clean_texts
+
+    cells = [" web ", "\u3000営業\u3000", "\u00a0a b\u00a0", "\tタブ\t", "", "   ", " - ", "未記載", None, "x"]
+    first, second = clean_texts([pa.array(cells), pa.chunked_array([cells[:4], cells[4:]])], ["-", "未記載"])
+    expected = ["web", "営業", "a b", "\tタブ\t", None, None, None, None, None, "x"]
+    assert first.to_pylist() == expected and second.to_pylist() == expected
+    # the same characters as DuckDB's trim(), which the importer used before
+    con = duckdb.connect()
+    assert all(con.execute("select trim($s) = ''", {"s": ch * 3}).fetchone()[0] for ch in SPACES)
+    assert not con.execute("select trim($s) = ''", {"s": "\t\n"}).fetchone()[0]
+    keep = np.array([True, False] * 5)
+    (only,) = clean_texts([pa.array(cells)], ["-"], keep)
+    assert only.to_pylist() == ["web", "a b", None, None, None]

@@ -21,6 +21,7 @@ from dashboard import i18n
 from dashboard.importer import aliases as al
 from dashboard.importer.dates import (
     ParsedDates,
+    clean_texts,
     looks_numeric,
     normalise,
     parse_datetimes,
@@ -397,30 +398,15 @@ class _Builder:
         return self._clean[header]
 
     def _clean_columns(self, headers: list[str], keep: np.ndarray | None = None) -> dict[str, pd.Series]:
-        """Trim and blank out missing markers for many columns in one parallel DuckDB pass. With
-        ``keep``, only those rows, renumbered from 0 (one filtered pass instead of a boolean take
-        of each column afterwards)."""
+        """Trim and blank out missing markers for many columns at once (``dates.clean_texts``).
+        With ``keep``, only those rows, renumbered from 0."""
         headers = [h for h in dict.fromkeys(headers) if h in self.df.columns]
         if not headers:
             return {}
         if self._raw_positions is not None:
             raise RuntimeError("the source cells were let go: clean every column needed before that")
-        columns = {f"c{i}": pa.array(self.df[h]) for i, h in enumerate(headers)}
-        where = ""
-        if keep is not None and not keep.all():
-            columns["ok"] = pa.array(np.asarray(keep, dtype=bool))
-            where = " where ok"
-        self._scratch.register("_clean_in", pa.table(columns))
-        trimmed = ", ".join(f"trim(c{i}) as c{i}" for i in range(len(headers)))
-        select = ", ".join(
-            f"case when c{i} = '' or list_contains($missing, c{i}) then null else c{i} end as c{i}"
-            for i in range(len(headers))
-        )
-        out = self._scratch.sql(
-            f"select {select} from (select {trimmed} from _clean_in{where})", params={"missing": self.missing}
-        ).to_arrow_table()
-        self._scratch.unregister("_clean_in")
-        frame = out.to_pandas()
+        cleaned = clean_texts([pa.array(self.df[h]) for h in headers], self.missing, keep)
+        frame = pa.table({f"c{i}": values for i, values in enumerate(cleaned)}).to_pandas()
         if keep is not None:
             return {h: frame[f"c{i}"] for i, h in enumerate(headers)}
         return {h: frame[f"c{i}"].set_axis(self.index) for i, h in enumerate(headers)}
