@@ -218,8 +218,15 @@ def parse_datetimes(values, missing_values=("",), con: duckdb.DuckDBPyConnection
         out = con.sql(
             """
             with cleaned as (
-                -- translate() is costly: only cells with non-ASCII characters need it.
-                select trim(case when strlen(v) <> length(v) then translate(v, $full, $half) else v end) as w
+                -- translate() and trim() are costly (trim makes a new string of every cell): only
+                -- cells with non-ASCII characters need the first, and an ASCII cell can only have
+                -- plain spaces to trim.
+                select
+                    case
+                        when strlen(v) <> length(v) then trim(translate(v, $full, $half))
+                        when v like ' %' or v like '% ' then trim(v)
+                        else v
+                    end as w
                 from _dates_in
             ),
 
@@ -259,7 +266,12 @@ def parse_datetimes(values, missing_values=("",), con: duckdb.DuckDBPyConnection
             select
                 ts,
                 is_missing,
-                contains(w, ':') or (length(w) <= 16 and regexp_full_match(w, '\\d{5}\\.\\d*[1-9]\\d*')) as has_time,
+                -- a case, not an or: the regular expression runs only for cells without a colon
+                case
+                    when contains(w, ':') then true
+                    when length(w) <= 16 and regexp_full_match(w, '\\d{5}\\.\\d*[1-9]\\d*') then true
+                    else false
+                end as has_time,
                 case when ts is null and not is_missing then w end as leftover
             from parsed
             """,
@@ -309,7 +321,10 @@ def parse_numbers(values, missing_values=("",), con: duckdb.DuckDBPyConnection |
         out = con.sql(
             """
             with cleaned as (
-                select trim(v) as w from _numbers_in
+                -- trim() only where it can change the cell (see parse_datetimes)
+                select
+                    case when strlen(v) <> length(v) or v like ' %' or v like '% ' then trim(v) else v end as w
+                from _numbers_in
             )
             select
                 (w is null or w = '' or list_contains($missing, w)) as is_missing,
