@@ -157,3 +157,33 @@ def test_the_scope_fragment_keeps_whole_registration_days():
     assert ids(as_of=dt.datetime(2024, 3, 11, 0, 0)) == ["a", "b", "c", "d"]
     assert ids(team="t2", advisor="v2") == ["c", "d"]
     assert ids(channel="web", handler="h1") == ["a", "b"]
+
+
+def test_the_segments_fragment_scopes_one_segmentation_like_the_funnel_fragment():
+    # staging/scoped_segments reads the copied funnel columns of one segmentation's rows with the
+    # same shared filters (staging/scope_filter) as staging/scoped_funnel reads candidate_funnel.
+    con = duckdb.connect()
+    con.execute(
+        "create table candidate_funnel as select * from (values "
+        "('a', timestamp '2024-03-03 23:59:59', 't1', 'web', 'h1', 'v1'), "
+        "('b', timestamp '2024-03-04 00:00:00', 't1', 'web', 'h2', 'v1'), "
+        "('c', timestamp '2024-03-10 12:00:00', 't2', 'app', 'h2', 'v2'), "
+        "('d', timestamp '2024-03-12 09:00:00', null, 'app', null, null)"
+        ") as v(candidate_id, registered_at, team, channel, first_contact_by, meeting_advisor_id)"
+    )
+    con.execute(
+        "create table candidate_segments as "
+        "select s.segmentation, f.*, 'S' as segment from candidate_funnel as f "
+        "cross join (values ('k'), ('other')) as s(segmentation)"
+    )
+    funnel, segs = sql.load("staging/scoped_funnel"), sql.load("staging/scoped_segments")
+    assert segs.params == funnel.params | {"segmentation"}
+    base = dict(start=None, end=None, team=None, channel=None, handler=None, advisor=None,
+                as_of=dt.datetime(2024, 3, 12, 8, 0))
+    for changes in ({}, {"start": dt.date(2024, 3, 4)}, {"end": dt.date(2024, 3, 3)}, {"team": "t1"},
+                    {"channel": "app"}, {"handler": "h2"}, {"advisor": "v1"}, {"as_of": dt.datetime(2024, 3, 13)}):
+        params = {**base, **changes}
+        want = sorted(r[0] for r in con.execute(funnel.text, funnel.bind(params)).fetchall())
+        got = con.execute(segs.text, segs.bind({**params, "segmentation": "k"})).df()
+        assert sorted(got["candidate_id"]) == want, changes
+        assert set(got["segmentation"]) <= {"k"}
