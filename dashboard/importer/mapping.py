@@ -678,12 +678,14 @@ class _Builder:
             kept = "select * from placed where not coalesce(occurred_at < registered_at, false)"
             if self.kind != "candidates":
                 # The repeated steps found by a hash aggregation (a window over every step cost
-                # more); ids, stages and times are never null here.
+                # more); ids, stages and times are never null here. In a wide export each stage
+                # is one source, so the source's number stands for the stage (an integer key).
+                stage_key = "stage" if any(isinstance(src.stage, pd.Series) for src in sources) else "k"
                 kept = f"""
                     with kept as ({kept}),
 
                     repeated as (
-                        select candidate_id, stage, occurred_at, max(pos) as last_pos
+                        select candidate_id, {stage_key}, occurred_at, max(pos) as last_pos
                         from kept
                         group by all
                         having count(*) > 1
@@ -692,7 +694,7 @@ class _Builder:
                     select kept.*
                     from kept
                     left join repeated as r
-                        on r.candidate_id = kept.candidate_id and r.stage = kept.stage
+                        on r.candidate_id = kept.candidate_id and r.{stage_key} = kept.{stage_key}
                         and r.occurred_at = kept.occurred_at
                     where r.last_pos is null or r.last_pos = kept.pos
                 """
