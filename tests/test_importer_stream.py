@@ -224,3 +224,53 @@ def test_a_helper_that_cannot_start_leaves_the_decoding_to_the_caller(tmp_path, 
     assert parallel == [False]
     same(raw, whole(path))
     assert raw.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def _people_export(tmp_path, rows: int, tail: str | None = None):
+    lines = ["求職者ID,登録日時,氏名,メールアドレス,電話番号,流入経路,年齢"]
+    lines += [f"P{i:05d},2024/4/{i % 28 + 1} 9:00,山田 太郎{i},taro{i}@example.jp,090-1234-{i % 10000:04d},web,{20 + i % 30}"
+              for i in range(rows)]
+    if tail is not None:
+        lines.append(tail)
+    path = tmp_path / "people.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp932"))
+    return path
+
+
+def test_an_import_never_loads_the_personal_columns_it_drops(tmp_path, monkeypatch):
+    """With a complete profile, the reader is told on the first rows which columns the import
+    drops and never parses them; the import (store, dropped columns, rejections) is what reading
+    every column gave."""
+    from dashboard import importer, store
+    from dashboard.importer import mapping
+
+    monkeypatch.setattr(reader, "STREAM_MIN_BYTES", 0)
+    path = _people_export(tmp_path, 3000, tail=",2024/4/3 9:00,,,,web,40")  # no id: rejected
+    profile = importer.propose_profile(reader.read_table(path))
+    raw = importer.read_file(path, profile, skip=mapping.unread_columns(profile))
+    assert raw.skipped == {"氏名": "alias", "メールアドレス": "alias", "電話番号": "alias"}
+    assert not set(raw.skipped) & set(raw.df.columns)
+    full = importer.read_file(path, profile)
+    assert full.skipped == {} and set(raw.skipped) <= set(full.df.columns)
+    shown = importer.prepare(full, profile)
+    con = store.connect(None)
+    imported = importer.import_file(con, path, profile=profile)
+    assert imported.dropped_columns == shown.dropped
+    assert imported.rows_rejected == shown.rows_rejected == 1
+    assert con.execute("select count(*) from candidates").fetchall() == [(3000,)]
+    names = {r[0] for r in con.execute("select raw_json from rejected_rows").fetchall()}
+    assert names and not any("山田" in n or "@" in n for n in names)
+
+
+def test_a_last_row_with_only_personal_cells_is_read_whole_as_before(tmp_path, monkeypatch):
+    """Whether a last row is a trailing blank row (dropped) or a row without an id (rejected)
+    depends on the skipped columns too: such a file is read with every column."""
+    from dashboard import importer
+    from dashboard.importer import mapping
+
+    monkeypatch.setattr(reader, "STREAM_MIN_BYTES", 0)
+    path = _people_export(tmp_path, 3000, tail=",,山田 花子,,,,")
+    profile = importer.propose_profile(reader.read_table(path))
+    raw = importer.read_file(path, profile, skip=mapping.unread_columns(profile))
+    assert raw.skipped == {} and raw.n_rows == 3001
+    assert importer.prepare(raw, profile).rejected_by_reason == {"missing_id": 1}

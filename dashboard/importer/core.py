@@ -34,7 +34,7 @@ import pandas as pd
 
 from dashboard import i18n, store
 from dashboard.importer import aliases as al
-from dashboard.importer.mapping import ImportRefused, Note, Preview, prepare, register_table
+from dashboard.importer.mapping import ImportRefused, Note, Preview, prepare, register_table, unread_columns
 from dashboard.importer.profile import Profile, ProfileError, load_profile
 from dashboard.importer.reader import (
     RawTable,
@@ -119,7 +119,7 @@ class ImportResult:
 
 
 def read_file(path: Path | str, profile: Profile | None = None, file_name: str | None = None,
-              data: bytes | None = None, decoded=None) -> RawTable:
+              data: bytes | None = None, decoded=None, skip=None) -> RawTable:
     """``read_table`` for a path, with read errors turned into ``ImportRefused``. ``decoded``: a
     ``reader.decode_file`` result for this path and the profile's encoding, or a future of one
     (``import_many`` decodes the next file while the current one is written)."""
@@ -132,7 +132,7 @@ def read_file(path: Path | str, profile: Profile | None = None, file_name: str |
         else:
             decoded = None
         return read_table(data, name, encoding=profile.encoding if profile else "auto",
-                          sheet=profile.sheet if profile else None, decoded=decoded)
+                          sheet=profile.sheet if profile else None, decoded=decoded, skip=skip)
     except ReadError as exc:
         raise ImportRefused(exc.reason_code, name, detail=exc.detail) from None
     except OSError as exc:
@@ -158,7 +158,9 @@ def import_file(con: duckdb.DuckDBPyConnection, path, *, profile=None, replace: 
     except (ProfileError, OSError) as exc:
         raise ImportRefused("bad_profile", name, detail=str(exc)) from None
     started = dt.datetime.now()  # the import's span in `imports` includes reading the file
-    raw = read_file(path, prof, name, decoded=decoded)
+    # An import never loads the columns it would drop (personal data, free text) when the profile
+    # says which they are; a preview (the upload page) reads them to show what is dropped.
+    raw = read_file(path, prof, name, decoded=decoded, skip=unread_columns(prof) if prof else None)
     with store.write_lock():
         earlier = con.execute(
             "select import_id, kind from imports where sha256 = $sha order by import_id limit 1",

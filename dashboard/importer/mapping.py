@@ -231,6 +231,28 @@ def find_personal_columns(raw: RawTable, profile: Profile) -> dict[str, str]:
     return found
 
 
+def dropped_columns(raw: RawTable, profile: Profile) -> dict[str, str]:
+    """Header -> why an import drops it: personal data (``find_personal_columns``), or named in
+    the profile's ``drop`` (``free_text`` or ``profile``)."""
+    dropped = dict(find_personal_columns(raw, profile))
+    headers = set(raw.df.columns)
+    for h in profile.drop:
+        if h in headers and h not in dropped:
+            dropped[h] = "free_text" if al.norm_header(h) in al.FREE_TEXT else "profile"
+    return dropped
+
+
+def unread_columns(profile: Profile):
+    """A ``read_table`` ``skip`` for an import with a complete profile: the columns it drops and
+    does not otherwise read, decided on the file's first rows (the rows ``find_personal_columns``
+    reads), so their cells are never loaded. None (load everything) for a profile that only names
+    its kind: ``prepare`` completes that one from the whole file."""
+    if not profile.columns and not profile.stages:
+        return None
+    used = profile.source_headers()
+    return lambda sample: {h: why for h, why in dropped_columns(sample, profile).items() if h not in used}
+
+
 def _pii_by_content(col: pd.Series, missing: set[str], phones: bool = True) -> str | None:
     values = col.head(PII_SAMPLE * 5).dropna().astype(str).str.strip()
     values = values[~values.isin(missing)].head(PII_SAMPLE)
@@ -323,10 +345,8 @@ class _Builder:
     def _resolve(self, profile: Profile) -> Profile:
         headers = set(self.df.columns)
         file = self.raw.file_name
-        self.dropped = {h: why for h, why in find_personal_columns(self.raw, profile).items()}
-        for h in profile.drop:
-            if h in headers and h not in self.dropped:
-                self.dropped[h] = "free_text" if al.norm_header(h) in al.FREE_TEXT else "profile"
+        # Columns the reader did not load were dropped by the same rule on the same first rows.
+        self.dropped = {**self.raw.skipped, **dropped_columns(self.raw, profile)}
         columns = {}
         for key, h in profile.columns.items():
             if h in headers and h not in self.dropped:
@@ -368,7 +388,7 @@ class _Builder:
         for attr, h in profile.attributes.items():
             if h in headers and h not in self.dropped:
                 attributes[attr] = h
-            elif h not in headers:
+            elif h not in headers and h not in self.dropped:
                 self.notes.append(Note("optional_missing", {"key": f"attributes.{attr}", "header": h}))
         resolved = profile.with_(columns=columns, stages=stages, attributes=attributes)
         used = resolved.source_headers() | set(self.dropped)

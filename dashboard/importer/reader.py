@@ -36,7 +36,9 @@ CHUNK_BYTES = 4 << 20
 # From this size a CP932 or UTF-8 body is decoded by two helper processes, each half of the bytes
 # (Python's decoders hold the interpreter lock): ~0.6 s less for the 243 MB wide export at 1M.
 PARALLEL_MIN_BYTES = 32 << 20
-PARALLEL_CODECS = ("cp932", "utf-8")  # a newline byte is never inside a character in these
+PARALLEL_CODECS = ("cp932", "utf-8")
+# The rows a ``skip`` function sees (read_table): the rows mapping.find_personal_columns reads.
+SKIP_SAMPLE_ROWS = 2500  # a newline byte is never inside a character in these
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -64,6 +66,9 @@ class RawTable:
     kind_guess: str | None = None
     headers: list[str] = field(default_factory=list)  # as in the file, before de-duplication
     malformed_rows: list[int] = field(default_factory=list)  # 1-based data rows that did not parse
+    # Columns not loaded at all (name -> why), decided on the file's first rows by the caller's
+    # ``skip`` (read_table): an import's personal-data columns. Not in ``df``.
+    skipped: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -71,17 +76,21 @@ class RawTable:
 
 
 def read_table(data: bytes | Path | str, file_name: str | None = None, *, encoding: str = "auto",
-               sheet: str | None = None, decoded: "Decoded | None" = None) -> RawTable:
+               sheet: str | None = None, decoded: "Decoded | None" = None, skip=None) -> RawTable:
     """Read CSV/TSV (any supported encoding) or .xlsx bytes into a ``RawTable``.
 
     ``data`` is the file's bytes or a path. Raises ``ReadError`` for a file that is not a table
     (binary junk, unreadable xlsx, undecodable text, no header). ``decoded``: the path already
     decoded by ``decode_file`` with the same encoding (its temporary file is removed).
+
+    ``skip``: for a large text file read by DuckDB, a function given a ``RawTable`` of the file's
+    first ``SKIP_SAMPLE_ROWS`` rows that returns the columns not to load (name -> why); they are
+    then never parsed into memory and are listed in ``raw.skipped``. Other files load every column.
     """
     if isinstance(data, (str, Path)):
         path = Path(data)
         file_name = file_name or path.name
-        raw = _read_text_file(path, file_name, encoding, decoded)
+        raw = _read_text_file(path, file_name, encoding, decoded, skip)
         if raw is not None:
             raw.file_name = file_name
             raw.kind_guess = guess_kind(raw.headers)
@@ -229,22 +238,26 @@ def _parse_with_duckdb(body: str, delimiter: str, names: list[str]) -> pd.DataFr
         os.unlink(path)
 
 
-def _parse_file_with_duckdb(path: str, delimiter: str, names: list[str]) -> pd.DataFrame:
-    """The body (header removed) in a UTF-8 file, parsed by DuckDB, all cells text."""
+def _parse_file_with_duckdb(path: str, delimiter: str, names: list[str], keep: list[int] | None = None,
+                            limit: int | None = None) -> pd.DataFrame:
+    """The body (header removed) in a UTF-8 file, parsed by DuckDB, all cells text. ``keep``: the
+    positions of the columns to load (all by default); ``limit``: only the first rows."""
     columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
+    keep = list(range(len(names))) if keep is None else keep
     con = scratch_connection()
     try:
-        select = ", ".join(f"coalesce(c{i}, '') as c{i}" for i in range(len(names)))
+        select = ", ".join(f"coalesce(c{i}, '') as c{i}" for i in keep)
         table = con.sql(
             f"select {select} from read_csv($path, header = false, auto_detect = false, delim = $delim, "
             "quote = '\"', escape = '\"', columns = $columns, null_padding = true, "
-            "strict_mode = true, skip = 0)",
-            params={"path": path, "delim": delimiter, "columns": columns},
+            "strict_mode = true, skip = 0)" + (" limit $limit" if limit is not None else ""),
+            params={"path": path, "delim": delimiter, "columns": columns,
+                    **({"limit": limit} if limit is not None else {})},
         ).to_arrow_table()
     finally:
         con.close()
     df = table.to_pandas()
-    df.columns = names
+    df.columns = [names[i] for i in keep]
     return df
 
 
@@ -344,7 +357,8 @@ def decode_file(path: Path | str, encoding: str = "auto", file_name: str | None 
     return dec
 
 
-def _read_text_file(path: Path, file_name: str, encoding: str, decoded: Decoded | None = None) -> RawTable | None:
+def _read_text_file(path: Path, file_name: str, encoding: str, decoded: Decoded | None = None,
+                    skip=None) -> RawTable | None:
     """Stream a large text file (see the module docstring); None when the caller must read it
     whole instead (small, .xlsx, or something the stream does not settle). ``decoded``: the
     file already decoded by ``decode_file`` (its temporary file is removed here)."""
@@ -353,9 +367,10 @@ def _read_text_file(path: Path, file_name: str, encoding: str, decoded: Decoded 
         if dec.fallback:
             return None
         malformed: list[int] = []
+        skipped: dict[str, str] = {}
         if dec.has_body:
             try:
-                df = _parse_file_with_duckdb(dec.body_path, dec.delimiter, dec.names)
+                df, skipped = _parse_skipping(dec, file_name, skip)
             except duckdb.Error:
                 with open(dec.body_path, encoding="utf-8", newline="") as fh:
                     df, malformed = _read_ragged(fh.read(), dec.delimiter, dec.names)
@@ -367,7 +382,28 @@ def _read_text_file(path: Path, file_name: str, encoding: str, decoded: Decoded 
         dec.discard()
     df = _drop_blank_rows(df)
     return RawTable(df=df, file_name=file_name, sha256=dec.sha256, encoding=dec.used,
-                    delimiter=dec.delimiter, headers=list(dec.headers), malformed_rows=malformed)
+                    delimiter=dec.delimiter, headers=list(dec.headers), malformed_rows=malformed,
+                    skipped=skipped)
+
+
+def _parse_skipping(dec: Decoded, file_name: str, skip) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The decoded body parsed without the columns ``skip`` names on a sample of its first rows
+    (see ``read_table``). Loads every column when nothing is skipped, and when the last row is
+    blank in every loaded column: whether it is a trailing blank row (dropped) depends on the
+    skipped columns too, so the file is read whole to decide as before."""
+    if skip is None:
+        return _parse_file_with_duckdb(dec.body_path, dec.delimiter, dec.names), {}
+    sample = _parse_file_with_duckdb(dec.body_path, dec.delimiter, dec.names, limit=SKIP_SAMPLE_ROWS)
+    if len(sample) < SKIP_SAMPLE_ROWS:  # the whole file: its trailing blank rows go, as from the table
+        sample = _drop_blank_rows(sample)
+    skipped = dict(skip(RawTable(df=sample, file_name=file_name, sha256="", headers=list(dec.headers))))
+    keep = [i for i, name in enumerate(dec.names) if name not in skipped]
+    if not skipped or not keep:
+        return _parse_file_with_duckdb(dec.body_path, dec.delimiter, dec.names), {}
+    df = _parse_file_with_duckdb(dec.body_path, dec.delimiter, dec.names, keep=keep)
+    if len(df) and len(_drop_blank_rows(df.tail(1))) == 0:
+        return _parse_file_with_duckdb(dec.body_path, dec.delimiter, dec.names), {}
+    return df, {name: why for name, why in skipped.items() if name in dec.names}
 
 
 _DECODE_PART = r"""
