@@ -17,15 +17,20 @@ def streamed(monkeypatch):
     whether each read was really streamed."""
     monkeypatch.setattr(reader, "CHUNK_BYTES", 1001)
     monkeypatch.setattr(reader, "STREAM_MIN_BYTES", 0)
-    seen = []
-    original = reader._read_text_file
+    return _record_success(monkeypatch, "_read_text_file")
+
+
+def _record_success(monkeypatch, name: str) -> list[bool]:
+    """Wrap ``reader.<name>``; the list gets, per call, whether it returned something (not None)."""
+    seen: list[bool] = []
+    original = getattr(reader, name)
 
     def spy(*args):
         out = original(*args)
         seen.append(out is not None)
         return out
 
-    monkeypatch.setattr(reader, "_read_text_file", spy)
+    monkeypatch.setattr(reader, name, spy)
     return seen
 
 
@@ -159,16 +164,7 @@ def parallel(streamed, monkeypatch):
     """Every streamed CP932/UTF-8 body decoded by the two helper processes; records whether each
     read really was."""
     monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
-    used = []
-    original = reader._decode_rest_in_parallel
-
-    def spy(*args):
-        out = original(*args)
-        used.append(out is not None)
-        return out
-
-    monkeypatch.setattr(reader, "_decode_rest_in_parallel", spy)
-    return used
+    return _record_success(monkeypatch, "_decode_rest_in_parallel")
 
 
 @pytest.mark.parametrize("encoding, data", [
