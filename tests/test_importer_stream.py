@@ -1,5 +1,6 @@
-"""The streamed read of a large text export (decoded chunk by chunk into DuckDB's UTF-8 file,
-hashed on the way) gives exactly the table, hash, encoding and errors of the whole-file read."""
+"""The streamed read of a large text export gives exactly the table, hash, encoding and errors of
+the whole-file read: split into cells on its bytes and only the loaded cells decoded (UTF-8 and
+CP932), or decoded chunk by chunk into DuckDB's UTF-8 file and hashed on the way."""
 
 from __future__ import annotations
 
@@ -13,11 +14,22 @@ from dashboard.paths import SAMPLE_DIR
 
 @pytest.fixture
 def streamed(monkeypatch):
-    """Small odd chunks (multi-byte characters and quoted cells cut across chunks); records
-    whether each read was really streamed."""
+    """Small odd chunks (multi-byte characters and quoted cells cut across chunks), every body
+    decoded (never split on its bytes); records whether each read was really streamed."""
     monkeypatch.setattr(reader, "CHUNK_BYTES", 1001)
     monkeypatch.setattr(reader, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(reader, "_BYTEWISE_CODECS", ())
     return _record_success(monkeypatch, "_read_text_file")
+
+
+@pytest.fixture
+def bytewise(monkeypatch):
+    """Streamed as a large file is (small Arrow blocks, so quoted line breaks straddle them);
+    records, per read, whether it was split on its bytes (not decoded whole as a fallback)."""
+    monkeypatch.setattr(reader, "CHUNK_BYTES", 1001)
+    monkeypatch.setattr(reader, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(reader, "_ARROW_BLOCK_BYTES", 4096)
+    return _record_success(monkeypatch, "_parse_bytewise")
 
 
 def _record_success(monkeypatch, name: str) -> list[bool]:
@@ -25,8 +37,8 @@ def _record_success(monkeypatch, name: str) -> list[bool]:
     seen: list[bool] = []
     original = getattr(reader, name)
 
-    def spy(*args):
-        out = original(*args)
+    def spy(*args, **kwargs):
+        out = original(*args, **kwargs)
         seen.append(out is not None)
         return out
 
@@ -263,3 +275,93 @@ def test_a_last_row_with_only_personal_cells_is_read_whole_as_before(tmp_path, m
     raw = importer.read_file(path, profile, skip=mapping.unread_columns(profile))
     assert raw.skipped == {} and raw.n_rows == 3001
     assert importer.prepare(raw, profile).rejected_by_reason == {"missing_id": 1}
+
+
+# --- split on the bytes, decoded cell by cell ----------------------------------------------------
+
+@pytest.mark.parametrize("encoding, data", [
+    ("cp932", (HEADER + rows(3000)).encode("cp932")),
+    ("cp932", (HEADER + rows(3000)).replace(",", ";").encode("cp932")),
+    ("utf-8-sig", ("\ufeff" + (HEADER + rows(3000)).replace(",", "\t")).encode("utf-8")),
+    ("utf-8", (HEADER + rows(3000)).replace(",", "|").encode("utf-8")),
+    ("utf-8", (HEADER + rows(3000) + "\r\n,,,\r\n\r\n").encode("utf-8")),  # trailing blank rows
+    ("cp932", (HEADER + rows(1500) + "\r\n\r\n" + rows(1500, 1500)).encode("cp932")),  # a blank line inside
+    ("cp932", (HEADER + rows(1500) + ",,,\r\n" + rows(1500, 1500)).encode("cp932")),  # an empty row inside
+    ("cp932", (HEADER + rows(3000) + '"C9","2024/4/1 9:00",web,ソ表能\r\n').encode("cp932")),  # 0x5c second bytes
+    ("utf-8", (HEADER + "\r\n" * 40000).encode("utf-8")),  # no row, only line ends
+], ids=["cp932", "cp932-semicolon", "utf-8-sig-tab", "utf-8-pipe", "utf-8-blank-end", "blank-line",
+        "empty-row", "cp932-backslash-bytes", "no-rows"])
+def test_a_read_split_on_the_bytes_equals_the_whole_file_read(tmp_path, bytewise, encoding, data):
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    raw = reader.read_table(path)
+    assert bytewise == [True]
+    same(raw, whole(path))
+    assert raw.encoding == encoding
+    assert raw.sha256 == hashlib.sha256(data).hexdigest()
+    if raw.n_rows:
+        assert raw.df.iloc[0, 3] == "メモ\r\n二行目 \"引用\""
+
+
+def test_a_cp932_file_split_by_pipes_is_decoded_whole(tmp_path, bytewise):
+    # A CP932 second byte can be "|" (0x7c): such a file cannot be split before decoding.
+    path = tmp_path / "pipes.csv"
+    path.write_bytes((HEADER + rows(3000)).replace(",", "|").encode("cp932"))
+    raw = reader.read_table(path)
+    assert bytewise == []
+    same(raw, whole(path))
+
+
+@pytest.mark.parametrize("body", [
+    rows(2000) + "X1,2024/4/1 9:00,web,備考,余分\r\n" + rows(1000, 2000),  # a row too long
+    rows(2000) + "X1,2024/4/1 9:00\r\n" + rows(1000, 2000),  # a row too short (padded)
+    rows(2000) + "   \r\n" + rows(1000, 2000),  # a line of spaces
+], ids=["long-row", "short-row", "spaces-line"])
+def test_rows_the_byte_split_does_not_take_fall_back_to_decoding(tmp_path, bytewise, body):
+    path = tmp_path / "ragged.csv"
+    path.write_bytes((HEADER + body).encode("cp932"))
+    raw = reader.read_table(path)
+    assert bytewise == [False]
+    same(raw, whole(path))
+    assert raw.n_rows == 3001
+
+
+def test_an_undecodable_cell_gives_the_whole_file_error(tmp_path, bytewise):
+    data = (HEADER + rows(3000)).encode("utf-8") + b"C9,2024/4/1 9:00,web,\x82\xa0\r\n" + rows(10).encode("utf-8")
+    path = tmp_path / "late_cp932.csv"
+    path.write_bytes(data)
+    with pytest.raises(reader.ReadError) as split_error:
+        reader.read_table(path, encoding="utf-8")
+    assert bytewise == [False]
+    with pytest.raises(reader.ReadError) as whole_error:
+        whole(path, encoding="utf-8")
+    assert (split_error.value.reason_code, split_error.value.detail) == (
+        whole_error.value.reason_code, whole_error.value.detail)
+    # without a declared encoding the whole file is CP932, read as the whole-file read reads it
+    same(reader.read_table(path), whole(path))
+
+
+def _skip_notes(raw: reader.RawTable) -> dict:
+    return {"備考": "free_text"} if raw.n_rows == min(reader.SKIP_SAMPLE_ROWS, 3000) else {"sample": "wrong"}
+
+
+def test_skipped_columns_split_on_the_bytes_are_never_decoded(tmp_path, bytewise):
+    # The sample the skip function sees is the first rows, every column decoded; the skipped
+    # column is then not loaded, so a cell in it that does not decode is never looked at.
+    data = (HEADER + rows(3000)).encode("cp932") + b"C9,2024/4/1 9:00,web,\x82\r\n"
+    path = tmp_path / "skip.csv"
+    path.write_bytes(data)
+    raw = reader.read_table(path, encoding="cp932", skip=_skip_notes)
+    assert bytewise == [True]
+    assert raw.skipped == {"備考": "free_text"} and list(raw.df.columns) == ["求職者ID", "登録日時", "流入経路"]
+    ok = tmp_path / "ok.csv"
+    ok.write_bytes((HEADER + rows(3000)).encode("cp932") + b"C9,2024/4/1 9:00,web,x\r\n")
+    assert raw.df.equals(whole(ok).df.drop(columns=["備考"]))
+    assert raw.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_the_bundled_exports_split_on_the_bytes_to_the_same_tables(bytewise, monkeypatch):
+    monkeypatch.setattr(reader, "_ARROW_BLOCK_BYTES", 65537)
+    for path in sorted(SAMPLE_DIR.glob("*.csv")):
+        same(reader.read_table(path), whole(path))
+    assert bytewise and all(bytewise)

@@ -6,11 +6,13 @@ and parsed by DuckDB's parallel CSV reader, every cell kept as text. Interpretat
 numbers, personal data) happens later, column by column.
 
 A large text file given as a path is streamed: its encoding is chosen on a sample (the first
-chunk), then it is decoded chunk by chunk straight into the temporary UTF-8 file DuckDB reads,
-and hashed on the way, so neither its bytes nor its text are ever held whole (at 1M registrations
-the wide export is 243 MB of CP932). Anything the stream cannot settle on its own (a decoding
-error, a header longer than the sample, an encoding only charset-normalizer recognises) falls back
-to reading the whole file in memory, which gives the same table or the same error.
+chunk). A UTF-8 or CP932 file is then split into cells on its raw bytes by Arrow's CSV parser and
+only the cells loaded are decoded (see "splitting the bytes before decoding" below); any other, or
+one that split does not take, is decoded chunk by chunk straight into the temporary UTF-8 file
+DuckDB reads, and hashed on the way, so neither its bytes nor its text are ever held whole (at 1M
+registrations the wide export is 243 MB of CP932). Anything the stream cannot settle on its own (a
+decoding error, a header longer than the sample, an encoding only charset-normalizer recognises)
+falls back to reading the whole file in memory, which gives the same table or the same error.
 """
 
 from __future__ import annotations
@@ -278,6 +280,17 @@ class Decoded:
     sha256: str = ""
     used: str = ""
     fallback: bool = False  # the stream did not settle it: read_table reads the whole file
+    # Set when the body is to be split into cells before decoding (see _parse_bytewise): where the
+    # body starts in the file, the Python codec, and the file's hash being computed meanwhile.
+    body_offset: int | None = None
+    codec: str = ""
+    pending_sha256: "_Background | None" = None
+
+    def digest(self) -> str:
+        if self.pending_sha256 is not None:
+            self.sha256 = self.pending_sha256.result()
+            self.pending_sha256 = None
+        return self.sha256
 
     def discard(self) -> None:
         if self.body_path is not None:
@@ -288,8 +301,13 @@ class Decoded:
             self.body_path = None
 
 
-def decode_file(path: Path | str, encoding: str = "auto", file_name: str | None = None) -> Decoded:
-    """The decoding half of ``read_table(path)`` (see ``Decoded``). Raises OSError as reading does."""
+def decode_file(path: Path | str, encoding: str = "auto", file_name: str | None = None,
+                bytewise: bool = True) -> Decoded:
+    """The decoding half of ``read_table(path)`` (see ``Decoded``). Raises OSError as reading does.
+
+    ``bytewise``: a UTF-8 or CP932 file whose delimiter no multi-byte character can contain is not
+    decoded here at all: only its header is, and its hash is started in a background thread; the
+    body is split into cells first and only the cells loaded are decoded (``_parse_bytewise``)."""
     path = Path(path)
     file_name = file_name or path.name
     dec = Decoded(path=path, encoding_arg=encoding)
@@ -330,6 +348,12 @@ def decode_file(path: Path | str, encoding: str = "auto", file_name: str | None 
                 dec.fallback = True
                 return dec
             dec.delimiter, dec.headers, dec.names = delimiter, list(headers), _dedupe(headers)
+            if bytewise and _splits_bytewise(codec, delimiter):
+                offset = _body_offset(path, delimiter, first_line_end)
+                if offset is not None:
+                    dec.body_offset, dec.codec = offset, codec
+                    dec.pending_sha256 = _Background(_sha256_of, path)
+                    return dec
             with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as tmp:
                 dec.body_path = tmp.name
                 has_body = _write_utf8(tmp, prefix[first_line_end:])
@@ -363,6 +387,14 @@ def _read_text_file(path: Path, file_name: str, encoding: str, decoded: Decoded 
     whole instead (small, .xlsx, or something the stream does not settle). ``decoded``: the
     file already decoded by ``decode_file`` (its temporary file is removed here)."""
     dec = decoded if decoded is not None else decode_file(path, encoding, file_name)
+    if dec.body_offset is not None:
+        parsed = _parse_bytewise(dec, file_name, skip)
+        if parsed is not None:
+            df, skipped = parsed
+            return RawTable(df=_drop_blank_rows(df), file_name=file_name, sha256=dec.digest(), encoding=dec.used,
+                            delimiter=dec.delimiter, headers=list(dec.headers), skipped=skipped)
+        dec.digest()  # (let the hashing thread finish before the file is read again)
+        dec = decode_file(path, encoding, file_name, bytewise=False)
     try:
         if dec.fallback:
             return None
@@ -381,7 +413,7 @@ def _read_text_file(path: Path, file_name: str, encoding: str, decoded: Decoded 
     finally:
         dec.discard()
     df = _drop_blank_rows(df)
-    return RawTable(df=df, file_name=file_name, sha256=dec.sha256, encoding=dec.used,
+    return RawTable(df=df, file_name=file_name, sha256=dec.digest(), encoding=dec.used,
                     delimiter=dec.delimiter, headers=list(dec.headers), malformed_rows=malformed,
                     skipped=skipped)
 
@@ -404,6 +436,185 @@ def _parse_skipping(dec: Decoded, file_name: str, skip) -> tuple[pd.DataFrame, d
     if len(df) and len(_drop_blank_rows(df.tail(1))) == 0:
         return _parse_file_with_duckdb(dec.body_path, dec.delimiter, dec.names), {}
     return df, {name: why for name, why in skipped.items() if name in dec.names}
+
+
+# -- splitting the bytes before decoding -----------------------------------------------------------
+#
+# In UTF-8 every byte of a multi-byte character is >= 0x80, and in CP932 a second byte is 0x40-0x7E
+# or 0x80-0xFC: neither ever contains a quote, a newline, a comma, a tab or a semicolon (CP932's
+# second bytes do include "|" and "\\"; the quote is escaped by doubling, never by a backslash).
+# Such a file can be split into cells on its raw bytes, by Arrow's multi-threaded CSV parser, and
+# only the cells an import keeps need decoding: at 1M registrations the wide CP932 export's
+# columns other than the dropped ones are mostly ASCII (ids, dates, numbers) and its Japanese
+# columns have a few dozen distinct values, each decoded once. Anything this parse does not take
+# as it comes (rows of another length, an undecodable cell, a blank line of spaces) goes back to
+# decoding the whole body into DuckDB's UTF-8 file, which gives the table or error it always gave.
+_BYTEWISE_CODECS = ("utf-8", "utf-8-sig", "cp932")
+_BYTEWISE_DELIMITERS = {"utf-8": ",\t;|", "utf-8-sig": ",\t;|", "cp932": ",\t;"}
+_ARROW_BLOCK_BYTES = 4 << 20
+
+
+class _Background:
+    """``fn(*args)`` run in a daemon thread; ``result()`` waits for it (and raises what it raised)."""
+
+    def __init__(self, fn, *args):
+        import threading
+
+        self._box: dict = {}
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn, args) -> None:
+        try:
+            self._box["value"] = fn(*args)
+        except BaseException as exc:  # handed to the caller of result()
+            self._box["error"] = exc
+
+    def result(self):
+        self._thread.join()
+        if "error" in self._box:
+            raise self._box["error"]
+        return self._box["value"]
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while data := fh.read(CHUNK_BYTES):
+            digest.update(data)  # hashlib lets go of the interpreter lock for large buffers
+    return digest.hexdigest()
+
+
+def _splits_bytewise(codec: str, delimiter: str) -> bool:
+    return codec in _BYTEWISE_CODECS and delimiter in _BYTEWISE_DELIMITERS[codec]
+
+
+def _body_offset(path: Path, delimiter: str, header_chars: int) -> int | None:
+    """The byte offset just after the header record (a BOM included), found on the bytes as
+    ``_header_end`` finds it on the text: the header's characters take at most 4 bytes each."""
+    with open(path, "rb") as fh:
+        head = fh.read(4 * header_chars + 4)
+    offset = _header_end(head.decode("latin-1"), delimiter)
+    return offset if offset < len(head) or len(head) < 4 * header_chars + 4 else None
+
+
+def _arrow_csv(dec: Decoded, columns: list[int], *, stream: bool = False):
+    """Arrow's CSV reader over the body's bytes, every cell a binary value (empty, never null);
+    ``stream``: a batch reader on one thread, for a sample of the first rows."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    names = [f"c{i}" for i in range(len(dec.names))]
+    block = _block_size(dec, (1 << 20) if stream else _ARROW_BLOCK_BYTES)
+    if block is None:
+        raise pa.ArrowInvalid("no block size keeps every CR LF whole")
+    source = pa.OSFile(str(dec.path))  # (not mapped: mapped pages would count as the import's memory)
+    source.seek(dec.body_offset)
+    read = pcsv.ReadOptions(column_names=names, block_size=block, use_threads=not stream)
+    parse = pcsv.ParseOptions(delimiter=dec.delimiter, quote_char='"', double_quote=True, escape_char=False,
+                              newlines_in_values=True, ignore_empty_lines=True)
+    convert = pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.binary()),
+                                  include_columns=[names[i] for i in columns], null_values=[],
+                                  strings_can_be_null=False, quoted_strings_can_be_null=False)
+    if stream:
+        return pcsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+    return pcsv.read_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+
+
+def _block_size(dec: Decoded, wanted: int) -> int | None:
+    """A block size near ``wanted`` at which no block of the body ends between a CR and its LF.
+
+    Arrow's reader takes the body in blocks of exactly this many bytes, and when one ends on the
+    CR of a CR LF inside a quoted cell, the cell loses the LF (pyarrow 26; CR LF line ends and
+    lone CRs are otherwise read right). Checked at every block end, a few bytes' step at a time."""
+    import mmap
+
+    size = dec.path.stat().st_size - dec.body_offset
+    if size <= wanted:
+        return wanted
+    with open(dec.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as body:
+        start = dec.body_offset
+        for block in range(wanted, wanted + 64):
+            if not any(body[start + end - 1] == 0x0D and body[start + end] == 0x0A
+                       for end in range(block, size, block)):
+                return block
+    return None
+
+
+def _decoded_frame(table, dec: Decoded, columns: list[int]) -> pd.DataFrame:
+    """A table of binary cells as text cells (the frame ``_parse_file_with_duckdb`` gives). Raises
+    UnicodeDecodeError (or Arrow's error for bad UTF-8) for a cell the codec cannot decode."""
+    import pyarrow as pa
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    def text(column) -> pd.Series:
+        # One array per column (per block, a column costs a call per block), unless too large for
+        # 32-bit offsets.
+        chunks = [column.combine_chunks()] if column.nbytes < (1 << 30) else column.chunks
+        return pa.chunked_array([_decoded_chunk(chunk, dec.codec) for chunk in chunks], type=pa.string()).to_pandas()
+
+    with ThreadPoolExecutor(2) as pool:  # Arrow's kernels let go of the interpreter lock
+        texts = list(pool.map(text, table.columns))
+    return pd.DataFrame({dec.names[i]: t for i, t in zip(columns, texts)}, index=pd.RangeIndex(table.num_rows))
+
+
+def _decoded_chunk(chunk, codec: str):
+    """One chunk of binary cells as text: UTF-8 validated as it is; CP932 cells that are ASCII kept
+    as they are, the others decoded once per distinct value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if codec != "cp932":
+        return chunk.cast(pa.string())  # validates the UTF-8
+    # The same buffers seen as text, only to ask which cells are ASCII (a check of bytes, no UTF-8
+    # validation): those are already their own UTF-8.
+    view = pa.Array.from_buffers(pa.string(), len(chunk), chunk.buffers(), 0, chunk.offset)
+    ascii_cells = pc.string_is_ascii(view)
+    if pc.all(ascii_cells).as_py() is not False:
+        return view
+    others = pc.invert(ascii_cells)
+    mostly_others = pc.sum(others).as_py() * 2 > len(chunk)  # (a coded column: decode its values)
+    encoded = pc.dictionary_encode(chunk if mostly_others else pc.filter(chunk, others))
+    values = [v.decode("cp932").encode("utf-8") for v in encoded.dictionary.to_pylist()]
+    decoded = pc.take(pa.array(values, type=pa.binary()), encoded.indices)
+    text = decoded if mostly_others else pc.replace_with_mask(chunk, others, decoded)
+    # ASCII cells and decoded ones: valid UTF-8 by construction
+    return pa.Array.from_buffers(pa.string(), len(text), text.buffers(), text.null_count, text.offset)
+
+
+def _parse_bytewise(dec: Decoded, file_name: str, skip) -> tuple[pd.DataFrame, dict[str, str]] | None:
+    """``_parse_skipping`` on the raw bytes (see above); None when the whole body must be decoded
+    instead."""
+    import pyarrow as pa
+
+    every = list(range(len(dec.names)))
+    try:
+        if dec.body_offset >= dec.path.stat().st_size:
+            return pd.DataFrame({n: pd.Series([], dtype="str") for n in dec.names}), {}
+        skipped: dict[str, str] = {}
+        if skip is not None:
+            batches, rows, reader_ = [], 0, _arrow_csv(dec, every, stream=True)
+            for batch in reader_:
+                batches.append(batch)
+                rows += batch.num_rows
+                if rows >= SKIP_SAMPLE_ROWS:
+                    break
+            ended = rows < SKIP_SAMPLE_ROWS
+            sample = pa.Table.from_batches(batches, schema=reader_.schema).slice(0, SKIP_SAMPLE_ROWS)
+            sample = _decoded_frame(sample, dec, every)
+            if ended:  # the whole file: its trailing blank rows go, as from the table
+                sample = _drop_blank_rows(sample)
+            skipped = dict(skip(RawTable(df=sample, file_name=file_name, sha256="", headers=list(dec.headers))))
+        keep = [i for i, name in enumerate(dec.names) if name not in skipped]
+        if not skipped or not keep:
+            return _decoded_frame(_arrow_csv(dec, every), dec, every), {}
+        df = _decoded_frame(_arrow_csv(dec, keep), dec, keep)
+        if len(df) and len(_drop_blank_rows(df.tail(1))) == 0:
+            return _decoded_frame(_arrow_csv(dec, every), dec, every), {}
+        return df, {name: why for name, why in skipped.items() if name in dec.names}
+    except (pa.ArrowException, UnicodeDecodeError):
+        return None
 
 
 _DECODE_PART = r"""
