@@ -1,8 +1,8 @@
 """Building, right after an import, the derived tables the pages would otherwise build on first open.
 
 Some derived tables are built lazily, once per data version, by the first query that needs them:
-the target list's segments (``segments.ensure``), the business-hours calendar, the labour facts and
-the form's pre-aggregates. At a million registrations that first open costs seconds (the form page
+the target list's segments (``segments.ensure``), the business-hours calendar and its response
+clocks, the labour facts and the form's pre-aggregates. At a million registrations that first open costs seconds (the form page
 about 3 s), paid by whoever opens the page first after the weekly import. ``prepare`` builds them
 at the end of an import instead (the command line's ``import`` and ``demo``, the app's first start
 and its upload page), for what the pages show by default: every registration up to the data's latest
@@ -38,7 +38,7 @@ def prepare(
 ) -> dict[str, float]:
     """Build the derived tables for the store's current data version; return seconds per step.
     ``targets``: the target list (default: the app's). Nothing to do on an empty store."""
-    from dashboard.metrics import form, labour
+    from dashboard.metrics import form, handoff, labour
 
     if store.is_empty(con):
         return {}
@@ -53,7 +53,8 @@ def prepare(
         return value
 
     key = step("segments", segments.ensure, con, targets) if targets is not None else None
-    step("business_calendar", business_hours.ensure, con, settings, as_of)
+    calendar = step("business_calendar", business_hours.ensure, con, settings, as_of)
+    step("response_clocks", handoff.ensure_clocks, con, calendar)
     step("labour_facts", labour.ensure_facts, con)
     step("form_value_counts", form.value_counts_build, con, as_of, settings, "weeks")
     step("form_fill_counts", form.fill_counts_build, con, as_of, key)

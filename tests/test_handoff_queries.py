@@ -77,6 +77,39 @@ def test_business_minutes_sql_agrees_with_the_day_by_day_reference_on_random_pai
     assert got["p90_business_minutes"] == pytest.approx(pd.Series(expected).quantile(0.9))
 
 
+def test_response_clocks_keep_each_calendar_and_follow_the_data_version(given):
+    # Two sessions with other hours share the store: each calendar has its own rows. A change of
+    # the data (an import: new candidate_funnel, next data version) rebuilds the rows asked for and
+    # drops the other calendar's, which were built from the old data.
+    from dashboard import store
+
+    pairs = [("p1", T(2024, 6, 3, 9, 30), T(2024, 6, 3, 11)), ("p2", T(2024, 6, 4, 17), T(2024, 6, 5, 10))]
+    candidates, events = contacted(pairs)
+    con = given(candidates=candidates, events=events, staff=STAFF)
+    late = DEFAULT.with_(business_start_hour=10, business_end_hour=18)
+    medians = {}
+    for settings in (DEFAULT, late):
+        got = handoff.response_time(con, Filters(as_of=LATE), settings).iloc[0]
+        medians[settings.business_start_hour] = got["median_business_minutes"]
+    # DEFAULT 9-19: 90 and 120 (17:00-19:00) + 60 (9:00-10:00) = 180; 10-18: 60 and 60 + 0 = 60
+    assert medians == {9: pytest.approx((90 + 180) / 2), 10: pytest.approx((60 + 60) / 2)}
+    rows = dict(con.execute("select calendar, count(*) from response_clocks group by 1").fetchall())
+    assert rows == {business_hours.calendar_key(DEFAULT): 2, business_hours.calendar_key(late): 2}
+
+    con.execute("begin transaction")
+    con.execute("insert into candidates (candidate_id, registered_at, import_id) values ('p3', '2024-06-06 09:00', 0)")
+    con.execute("insert into events (candidate_id, stage, occurred_at, staff_id, import_id) "
+                "values ('p3', 'first_contact', '2024-06-06 09:30', 'h1', 0)")
+    store.refresh_derived(con)
+    store.bump_version(con)
+    con.execute("commit")
+    got = handoff.response_time(con, Filters(as_of=LATE), DEFAULT).iloc[0]
+    assert (got["contacted"], got["median_business_minutes"]) == (3, pytest.approx(90))
+    rows = dict(con.execute("select calendar, count(*) from response_clocks group by 1").fetchall())
+    assert rows == {business_hours.calendar_key(DEFAULT): 3}
+    assert handoff.response_time(con, Filters(as_of=LATE), late).iloc[0]["contacted"] == 3
+
+
 def test_calendar_skips_japanese_public_holidays():
     frame = business_hours.calendar_frame(dt.date(2024, 5, 2), dt.date(2024, 5, 7), DEFAULT)
     assert frame["is_open"].tolist() == [True, False, False, False, False, True]  # 5/3-5/6 Golden Week

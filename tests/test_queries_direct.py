@@ -320,6 +320,7 @@ def test_funnel_candidate_list_scope_filters():
 
 def test_handoff_response_figures_wall_and_business_buckets_with_meetings():
     from dashboard import business_hours
+    from dashboard.metrics import handoff
     from dashboard.settings import DEFAULT
 
     people = [  # (candidate, registered, first contact, meeting held)
@@ -336,8 +337,10 @@ def test_handoff_response_figures_wall_and_business_buckets_with_meetings():
         candidates=[{"candidate_id": c, "registered_at": r} for c, r, _, _ in people], events=events,
         staff=[{"staff_id": "H1", "role": "handler", "team": "T1"}, {"staff_id": "A1", "role": "advisor", "team": "T1"}],
     )
+    calendar = business_hours.ensure(con, DEFAULT)
+    handoff.ensure_clocks(con, calendar)  # response_clocks, which the query reads
     params = {**SCOPE, "window_days": 7, "meeting_window_days": 14, "bound_1": 5, "bound_2": 60, "bound_3": 1440,
-              "bound_4": 4320, "calendar": business_hours.ensure(con, DEFAULT)}
+              "bound_4": 4320, "calendar": calendar}
     columns = ["cohort_week", "bucket", "registrations", "meetings", "is_mature_response", "is_mature_meeting"]
     frame = sql.run(con, "handoff/response_figures", **params)
     assert sorted(set(frame["part"])) == ["business", "headline", "heatmap", "wall"]
@@ -829,7 +832,7 @@ def test_schema_001_canonical_is_idempotent_and_has_contract_columns():
 
 
 def test_staging_business_calendar_and_clocked_responses_count_only_open_minutes(given):
-    """staging/business_calendar + staging/clocked_responses through handoff/response_time.
+    """staging/business_calendar, handoff/clocks and staging/clocked_responses through handoff/response_time.
 
     Business hours 9:00-19:00 Mon-Fri, Japanese holidays closed (Settings defaults).
     a: Fri 2024-06-07 23:00 -> Mon 06-10 09:05: 2 d 10 h 5 min = 3,485 clock minutes, 5 business minutes.

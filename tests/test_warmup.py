@@ -6,7 +6,7 @@ import pytest
 
 from dashboard import demo, importer, segments, store, warmup
 from dashboard.filters import Filters, resolve_as_of
-from dashboard.metrics import form, labour
+from dashboard.metrics import form, handoff, labour
 from dashboard.settings import DEFAULT
 
 
@@ -24,20 +24,23 @@ def test_after_prepare_the_pages_default_figures_build_nothing(imported, monkeyp
     con = imported
     targets = warmup.default_targets()
     spent = warmup.prepare(con)
-    assert set(spent) == {"segments", "business_calendar", "labour_facts", "form_value_counts",
-                          "form_fill_counts", "form_unknown_counts"}
+    assert set(spent) == {"segments", "business_calendar", "response_clocks", "labour_facts",
+                          "form_value_counts", "form_fill_counts", "form_unknown_counts"}
 
     def no_build(*args, **kwargs):
         raise AssertionError("a page built a derived table after prepare")
 
     monkeypatch.setattr(form, "_build_once", no_build)
-    monkeypatch.setattr(labour.sql, "execute", no_build)  # labour/facts is the only statement it runs
+    # labour/facts and handoff/clocks are the only statements the labour and handoff pages run
+    monkeypatch.setattr(labour.sql, "execute", no_build)
     filters = Filters(as_of=resolve_as_of(con))
     key = segments.ensure(con, targets)
     assert form.field_summary(con, filters, DEFAULT, targets) is not None
     assert not form.fill_rates(con, filters, key).empty
     assert form.identifiability(con, filters, targets)["registrations"] > 0
     assert not labour.out_of_target_minutes(con, filters, targets).empty
+    assert handoff.prefetch(con, filters, DEFAULT)
+    assert handoff.response_time(con, filters, DEFAULT).iloc[0]["contacted"] > 0
 
 
 def test_without_prepare_the_first_page_open_builds_them(imported, monkeypatch):
@@ -49,6 +52,11 @@ def test_without_prepare_the_first_page_open_builds_them(imported, monkeypatch):
     filters = Filters(as_of=resolve_as_of(con))
     form.field_summary(con, filters, DEFAULT, warmup.default_targets())
     assert "value" in built
+    clocks = []
+    real_clocks = handoff.sql.execute
+    monkeypatch.setattr(handoff.sql, "execute", lambda cur, name, **kw: clocks.append(name) or real_clocks(cur, name, **kw))
+    handoff.prefetch(con, filters, DEFAULT)
+    assert clocks == ["handoff/clocks"]
 
 
 def test_prepare_on_an_empty_store_does_nothing():
@@ -62,3 +70,5 @@ def test_an_undo_from_the_upload_page_prepares_the_new_data_version(imported):
     last = con.execute("select max(import_id) from imports").fetchone()[0]
     upload.undo(con, last)
     assert labour._facts_version(con) == labour._wanted_version(con)  # built for the version after the undo
+    calendar = handoff.business_hours.calendar_key(DEFAULT)
+    assert handoff._clocks_version(con, calendar) == handoff._wanted_clocks_version(con)

@@ -9,12 +9,14 @@ SQL over the mature cohorts directly, since they cannot be added up from weekly 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard import business_hours, memo, sql
+from dashboard import business_hours, memo, sql, store
 from dashboard.filters import Filters
 from dashboard.metrics import funnel
 from dashboard.settings import DEFAULT, Settings
@@ -53,9 +55,79 @@ def _calendar(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settin
 
 @memo.per_data_version
 def _ensured_calendar(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetime | None) -> str:
-    """The calendar key, the calendar made to cover the data once per data version (and hours and
-    as_of): its check reads the data's date range, which every clocked query of a page needed."""
-    return business_hours.ensure(con, settings, as_of)
+    """The calendar key, the calendar made to cover the data and its response clocks current, once
+    per data version (and hours and as_of): the calendar's check reads the data's date range, which
+    every clocked query of a page needed."""
+    key = business_hours.ensure(con, settings, as_of)
+    ensure_clocks(con, key)
+    return key
+
+
+# --- response clocks materialised per data version and calendar ---------------------------------
+
+_CLOCKS_DDL = """
+create table if not exists response_clocks (
+    calendar                        varchar not null,
+    cand_key                        integer not null,
+    registered_at                   timestamp,
+    cohort_week                     date,
+    channel                         varchar,
+    team                            varchar,
+    first_contact_at                timestamp,
+    first_contact_by                varchar,
+    meeting_held_at                 timestamp,
+    meeting_advisor_id              varchar,
+    first_contact_business_minutes  double
+)
+"""
+_CLOCKS_META = "response_clocks:"  # store_meta key prefix; + calendar key
+
+
+def ensure_clocks(con: duckdb.DuckDBPyConnection, calendar: str) -> None:
+    """Make ``response_clocks`` (queries/handoff/clocks.sql) current for the store's data version on
+    the business-hours calendar ``calendar`` (``business_hours.ensure`` made it cover the data).
+
+    Each calendar has its own rows, so sessions with other hours never replace each other's; built
+    lazily by the first clocked query after an import or undo (``warmup.prepare`` builds the
+    default hours' right after an import). store_meta remembers the data version each calendar's
+    rows were built from, in the same transaction; rows of calendars built from an older version
+    are dropped then."""
+    cur = con.cursor()
+    try:
+        if _clocks_version(cur, calendar) == _wanted_clocks_version(cur):
+            return
+    finally:
+        cur.close()
+    with store.write_transaction(con) as cur:
+        version = _wanted_clocks_version(cur)  # read in the transaction that builds from the data
+        if _clocks_version(cur, calendar) == version:  # another session built it meanwhile
+            return
+        cur.execute(_CLOCKS_DDL)
+        cur.execute(
+            "delete from response_clocks where calendar = $c or calendar not in "
+            "(select substr(key, $n) from store_meta where starts_with(key, $prefix) and value = $v)",
+            {"c": calendar, "n": len(_CLOCKS_META) + 1, "prefix": _CLOCKS_META, "v": version},
+        )
+        cur.execute("delete from store_meta where starts_with(key, $prefix) and value <> $v",
+                    {"prefix": _CLOCKS_META, "v": version})
+        sql.execute(cur, "handoff/clocks", calendar=calendar)
+        cur.execute("insert or replace into store_meta (key, value) values ($k, $v)",
+                    {"k": _CLOCKS_META + calendar, "v": version})
+
+
+def _wanted_clocks_version(con) -> str:
+    return f"{store.data_version(con)}:{_clocks_fingerprint()}"
+
+
+def _clocks_version(con, calendar: str) -> str | None:
+    row = con.execute("select value from store_meta where key = $k", {"k": _CLOCKS_META + calendar}).fetchall()
+    return row[0][0] if row else None
+
+
+@functools.lru_cache(maxsize=None)
+def _clocks_fingerprint() -> str:
+    """Rows built by another text of clocks.sql (an older release) are rebuilt."""
+    return hashlib.sha256(sql.load("handoff/clocks").text.encode("utf-8")).hexdigest()[:16]
 
 
 def _check_basis(basis: str) -> None:

@@ -15,20 +15,16 @@
 -- Buckets (metrics.md): 0 <= $bound_1, 1 <= $bound_2, 2 <= $bound_3, 3 <= $bound_4 minutes,
 -- 4 later but within the response window, 5 not contacted within the window. Python names them.
 -- Parameters:
---   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scope_filter)
 --   $window_days                      the response window (later contacts count as not contacted)
 --   $meeting_window_days              meetings counted when held within this many days of registration
 --   $bound_1, $bound_2, $bound_3, $bound_4   bucket upper bounds in minutes (Settings.response_bucket_minutes)
---   $calendar                         business-hours calendar key in business_days
+--   $calendar                         business-hours calendar key (staging/scoped_clocks)
 -- is_mature (and is_mature_response): cohort week start + 7 days + response window <= as_of;
 -- is_mature_meeting: the same with the longer of the two windows (the bucket and the outcome must
 -- both be final: the meeting rate).
-with calendar as (
-    --@include staging/business_calendar
-),
-
-in_scope as (
-    --@include staging/scoped_funnel
+with in_scope as (
+    --@include staging/scoped_clocks
 ),
 
 contacts as (
@@ -40,6 +36,7 @@ responses as (
         cohort_week,
         registered_at,
         contact_at,
+        first_contact_business_minutes,
         epoch(cast(cohort_week as timestamp)) + (7 + cast($window_days as double)) * 86400
             <= epoch(cast($as_of as timestamp)) as is_mature,
         coalesce(

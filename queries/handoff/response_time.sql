@@ -4,19 +4,15 @@
 -- row per (group value, maturity), which is how the headline gets an exact median over the mature
 -- cohorts only (quantiles cannot be added up afterwards).
 -- Parameters:
---   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scoped_funnel)
+--   $start, $end, $team, $channel, $handler, $advisor, $as_of   the shared filters (staging/scope_filter)
 --   $window_days   first contacts later than this are "not contacted" and left out of the quantiles
---   $calendar      business-hours calendar key in business_days
+--   $calendar      business-hours calendar key (staging/scoped_clocks)
 --   $by_week       true: one row per cohort week; false: weeks folded (cohort_week is null)
 --   $group_by      optional breakdown: 'team' | 'channel' | 'handler' | 'advisor' | null
 -- registrations counts everyone; contacted those with a first contact within the window, over whom
 -- the quantiles run. is_mature: cohort week start + 7 days + window <= as_of.
-with calendar as (
-    --@include staging/business_calendar
-),
-
-in_scope as (
-    --@include staging/scoped_funnel
+with in_scope as (
+    --@include staging/scoped_clocks
 ),
 
 contacts as (
@@ -34,6 +30,7 @@ responses as (
         end as group_value,
         registered_at,
         contact_at,
+        first_contact_business_minutes,
         epoch(cast(cohort_week as timestamp)) + (7 + cast($window_days as double)) * 86400
             <= epoch(cast($as_of as timestamp)) as is_mature
     from contacts
