@@ -347,6 +347,18 @@ def ensure(con: duckdb.DuckDBPyConnection, segmentation: TargetList | str) -> st
     return key
 
 
+def count_by_segment(con: duckdb.DuckDBPyConnection, targets: TargetList) -> dict[str, int]:
+    """Candidates per segment under ``targets``, classified by the same SQL as ``ensure`` but
+    without writing anything (an unsaved list can be tried): one pass over ``candidates``."""
+    seg_expr, _, params = _target_list_sql(targets, available_columns(con))
+    cur = con.cursor()
+    try:
+        rows = cur.execute(f"select {seg_expr} as segment, count(*) from candidates as c group by 1", params).fetchall()
+    finally:
+        cur.close()
+    return {segment: int(n) for segment, n in rows}
+
+
 def _is_current(con: duckdb.DuckDBPyConnection, key: str, version: int) -> bool:
     """The segmentation is materialised for this data version, with the funnel columns (rows
     written before those columns existed have a null registration time)."""

@@ -29,7 +29,6 @@ from dashboard.i18n import t
 from dashboard.importer import aliases as al
 from dashboard.importer.profile import Profile, ProfileError, StageSpec, attribute_name, sanitise_name
 from dashboard.paths import profiles_dir, targets_path
-from dashboard.sql import quote_identifier
 
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm"]
 ENCODINGS = ("auto", "utf-8", "cp932", "utf-16")
@@ -696,37 +695,21 @@ def save_targets(text: str, path: Path | None = None) -> segments.TargetList:
 
 
 def segment_counts(con: duckdb.DuckDBPyConnection, targets: segments.TargetList) -> pd.DataFrame:
-    """Candidates per segment under ``targets`` (classified with ``segments.classify`` over the
-    distinct attribute combinations, so an unsaved list can be tried without writing)."""
-    columns = segments.available_columns(con)
-    attrs = [a for a in targets.attributes if a in columns]
+    """Candidates per segment under ``targets`` (``segments.count_by_segment``: the SQL that
+    materialises a segmentation, run without writing, so an unsaved list can be tried), in the
+    list's order, then unknown and other."""
     order = {name: i for i, name in enumerate(targets.segment_names() + [segments.UNKNOWN, segments.OTHER])}
-    if attrs:
-        cols = ", ".join(quote_identifier(a, set(columns)) for a in attrs)
-        group = ", ".join(str(i + 1) for i in range(len(attrs)))
-        cur = con.cursor()
-        try:
-            combos = cur.execute(f"select {cols}, count(*) as n from candidates group by {group}").df()
-        finally:
-            cur.close()
-    else:
-        cur = con.cursor()
-        try:
-            combos = cur.execute("select count(*) as n from candidates").df()
-        finally:
-            cur.close()
-    counts: dict[str, int] = {}
-    for rec in combos.to_dict("records"):
-        n = int(rec.pop("n"))
-        if n == 0:
-            continue
-        record = {k: (None if is_blank(v) else v) for k, v in rec.items()}
-        seg, _ = segments.classify(targets, record)
-        counts[seg] = counts.get(seg, 0) + n
+    counts = segments.count_by_segment(con, targets)
     target = {r.name: r.target for r in targets.rules}
     rows = [{"segment": s, "target": target.get(s, False), "candidates": n}
-            for s, n in sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order)))]
+            for s, n in sorted(counts.items(), key=lambda kv: order.get(kv[0], len(order))) if n]
     return pd.DataFrame(rows, columns=["segment", "target", "candidates"])
+
+
+def segment_counts_of(con: duckdb.DuckDBPyConnection, text: str, source: str) -> pd.DataFrame:
+    """``segment_counts`` of a target list's TOML text (the editor's rows as saved would be): a
+    cacheable call, keyed by the text (``dashboard.cache``)."""
+    return segment_counts(con, segments.parse_target_list(text, source=source))
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import frame, segments, upload
+from dashboard import cache, frame, segments, upload
 from dashboard.charts.yellow_zone import segment_label
 from dashboard.i18n import t
 from dashboard.paths import targets_path
@@ -56,7 +56,9 @@ def render_targets_editor(ctx) -> None:
             st.error(str(exc))
     if parsed is not None and not ctx.is_empty:
         # 'unknown' and 'other' in words; the rules' own segment names as they are.
-        counts = upload.segment_counts(ctx.con, parsed).assign(segment=lambda f: [segment_label(s) for s in f["segment"]])
+        # Cached per data version and list text: the editor reruns on every click of the page.
+        counts = cache.call(ctx, upload.segment_counts_of, text, path.name)
+        counts = counts.assign(segment=lambda f: [segment_label(s) for s in f["segment"]])
         frame.table(counts.rename(columns={"segment": t("target_editor.col_segment"), "target": t("target_editor.col_target"),
                                             "candidates": t("target_editor.col_candidates")}),
                     key="targets_counts")
