@@ -143,9 +143,13 @@ def heatmap_chart(cells: pd.DataFrame, value: str = "registrations", title: str 
         hovertext=hover, hoverinfo="text",
         colorbar=dict(title=t("handoff_chart.registrations") if value == "registrations" else t("handoff_chart.hours")),
     ))
-    for row in cells[cells["is_business_hour"]].itertuples():
-        fig.add_shape(type="rect", x0=row.hour - 0.5, x1=row.hour + 0.5, y0=row.weekday - 1.5, y1=row.weekday - 0.5,
-                      line=dict(color="#333", width=0.6), fillcolor="rgba(0,0,0,0)")
+    # The outlines set in one go: add_shape validates and copies the whole layout for each of the
+    # ~50 open hours (0.25 s of every rerun of the page).
+    fig.update_layout(shapes=[
+        dict(type="rect", x0=row.hour - 0.5, x1=row.hour + 0.5, y0=row.weekday - 1.5, y1=row.weekday - 0.5,
+             line=dict(color="#333", width=0.6), fillcolor="rgba(0,0,0,0)")
+        for row in cells[cells["is_business_hour"]].itertuples()
+    ])
     fig.update_yaxes(autorange="reversed", title=t("handoff_chart.weekday"))
     fig.update_xaxes(title=t("handoff_chart.hour"), dtick=2)
     return _layout(fig, title, height=360)
