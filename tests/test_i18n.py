@@ -56,3 +56,20 @@ def test_numbers_and_rates():
     assert i18n.fmt_pp(-0.012, lang="en") == "-1.2 pp"
     assert i18n.fmt_week("2024-04-01", "en") == "2024-W14 (from 1 Apr)"
     assert i18n.fmt_rate({"rate": 0.5, "n": 10, "low": 0.2366, "high": 0.7634}) == "50.0% (23.7%–76.3%, n=10)"
+
+
+def test_fmt_datetimes_gives_fmt_datetime_of_every_value_in_both_languages():
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboard import i18n
+
+    values = pd.Series([dt.datetime(2024, 4, 1, 9, 5, 59), None, dt.datetime(2025, 12, 31, 23, 0),
+                        dt.datetime(2024, 2, 29, 0, 0)], dtype="datetime64[us]")
+    for lang in ("ja", "en"):
+        expected = [i18n.fmt_datetime(v, lang) if pd.notna(v) else "–" for v in values]
+        assert i18n.fmt_datetimes(values, lang) == expected
+    assert i18n.fmt_datetimes(values, "ja") == ["2024/4/1 09:05", "–", "2025/12/31 23:00", "2024/2/29 00:00"]
+    assert i18n.fmt_datetimes(values, "en")[0] == "1 Apr 2024 09:05"
+    assert i18n.fmt_datetimes(pd.Series([], dtype="datetime64[us]")) == []

@@ -136,7 +136,7 @@ def drill_table(behind: pd.DataFrame) -> pd.DataFrame:
         elif column == "first_contact_role":
             shown[column] = ["–" if v is None or pd.isna(v) else t(f"role.{v}") for v in values]
         elif column.endswith("_at") or column == "scheduled_for":
-            shown[column] = [i18n.fmt_datetime(v) if pd.notna(v) else "–" for v in pd.to_datetime(values)]
+            shown[column] = i18n.fmt_datetimes(values)
         elif column.endswith("_minutes"):
             shown[column] = [i18n.fmt_minutes(v) for v in values.astype(float)]
         elif column != "candidate_id":
