@@ -265,10 +265,12 @@ def _parse_file_with_duckdb(path: str, delimiter: str, names: list[str], keep: l
 
 @dataclass
 class Decoded:
-    """A large text file decoded into a temporary UTF-8 file (its body, header removed), ready for
-    DuckDB's parser: the first half of ``read_table`` for a path, which ``import_many`` runs for
-    the next file in a background thread while the current file is prepared and written.
-    ``discard()`` removes the temporary file (``read_table`` does when it is given one)."""
+    """The first half of ``read_table`` for a path, which ``import_many`` runs for the next file in
+    a background thread while the current file is prepared and written: the encoding, delimiter
+    and header settled, and either the body's offset for splitting it on its bytes (UTF-8, CP932;
+    ``body_offset``) or the body decoded into a temporary UTF-8 file for DuckDB's parser
+    (``body_path``). ``discard()`` removes the temporary file (``read_table`` does when it is given
+    one)."""
 
     path: Path
     encoding_arg: str
