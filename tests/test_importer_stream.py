@@ -78,14 +78,22 @@ def rows(n: int, start: int = 0) -> str:
     ("utf-8", (HEADER + rows(3000) + "\r\n,,,\r\n\r\n").encode("utf-8")),  # trailing blank rows
 ])
 def test_a_streamed_read_equals_the_whole_file_read(tmp_path, streamed, encoding, data):
+    raw = read_like_whole(tmp_path, data, streamed, encoding)
+    assert raw.n_rows >= 3000
+    assert raw.df.iloc[0, 3] == "メモ\r\n二行目 \"引用\""
+
+
+def read_like_whole(tmp_path, data: bytes, recorded: list[bool], encoding: str) -> reader.RawTable:
+    """``data`` read from a file by the path the fixture behind ``recorded`` forces: it took that
+    path, and gave the whole-file read's table, hash and encoding."""
     path = tmp_path / "export.csv"
     path.write_bytes(data)
     raw = reader.read_table(path)
-    assert streamed == [True]
+    assert recorded == [True]
     same(raw, whole(path))
-    assert raw.encoding == encoding and raw.n_rows >= 3000
+    assert raw.encoding == encoding
     assert raw.sha256 == hashlib.sha256(data).hexdigest()
-    assert raw.df.iloc[0, 3] == "メモ\r\n二行目 \"引用\""
+    return raw
 
 
 def test_ascii_first_then_cp932_falls_back_to_the_whole_file(tmp_path, streamed):
@@ -189,26 +197,7 @@ def parallel(streamed, monkeypatch):
 ], ids=["cp932", "utf-8", "cp932-blank-end"])  # short ids: the helpers inherit PYTEST_CURRENT_TEST
 def test_a_body_decoded_by_two_helper_processes_equals_the_whole_file_read(tmp_path, parallel, encoding, data):
     # Quoted cells with line breaks on both sides of the split, multi-byte characters cut by chunks.
-    path = tmp_path / "export.csv"
-    path.write_bytes(data)
-    raw = reader.read_table(path)
-    assert parallel == [True]
-    same(raw, whole(path))
-    assert raw.encoding == encoding and raw.n_rows >= 3000
-    assert raw.sha256 == hashlib.sha256(data).hexdigest()
-
-
-def test_a_decoding_error_in_a_helper_gives_the_whole_file_error(tmp_path, parallel):
-    data = (HEADER + rows(3000)).encode("utf-8") + b"C9,2024/4/1 9:00,web,\x82\xa0\r\n" + rows(10).encode("utf-8")
-    path = tmp_path / "late_cp932.csv"
-    path.write_bytes(data)
-    with pytest.raises(reader.ReadError) as streamed_error:
-        reader.read_table(path, encoding="utf-8")
-    assert parallel == [True] or parallel == []  # the helper found it (or the stream never got there)
-    with pytest.raises(reader.ReadError) as whole_error:
-        whole(path, encoding="utf-8")
-    assert (streamed_error.value.reason_code, streamed_error.value.detail) == (
-        whole_error.value.reason_code, whole_error.value.detail)
+    assert read_like_whole(tmp_path, data, parallel, encoding).n_rows >= 3000
 
 
 def test_a_helper_that_cannot_start_leaves_the_decoding_to_the_caller(tmp_path, parallel, monkeypatch):
@@ -292,13 +281,7 @@ def test_a_last_row_with_only_personal_cells_is_read_whole_as_before(tmp_path, m
 ], ids=["cp932", "cp932-semicolon", "utf-8-sig-tab", "utf-8-pipe", "utf-8-blank-end", "blank-line",
         "empty-row", "cp932-backslash-bytes", "no-rows"])
 def test_a_read_split_on_the_bytes_equals_the_whole_file_read(tmp_path, bytewise, encoding, data):
-    path = tmp_path / "export.csv"
-    path.write_bytes(data)
-    raw = reader.read_table(path)
-    assert bytewise == [True]
-    same(raw, whole(path))
-    assert raw.encoding == encoding
-    assert raw.sha256 == hashlib.sha256(data).hexdigest()
+    raw = read_like_whole(tmp_path, data, bytewise, encoding)
     if raw.n_rows:
         assert raw.df.iloc[0, 3] == "メモ\r\n二行目 \"引用\""
 
@@ -326,16 +309,21 @@ def test_rows_the_byte_split_does_not_take_fall_back_to_decoding(tmp_path, bytew
     assert raw.n_rows == 3001
 
 
-def test_an_undecodable_cell_gives_the_whole_file_error(tmp_path, bytewise):
+@pytest.mark.parametrize("decoding, took", [("parallel", ([True], [])), ("bytewise", ([False],))],
+                         ids=["parallel", "bytewise"])
+def test_an_undecodable_cell_gives_the_whole_file_error(tmp_path, request, decoding, took):
+    # parallel: a helper process finds it (or the stream never gets there); bytewise: the split
+    # read gives up on it and the file is decoded whole, which reports it.
+    recorded = request.getfixturevalue(decoding)
     data = (HEADER + rows(3000)).encode("utf-8") + b"C9,2024/4/1 9:00,web,\x82\xa0\r\n" + rows(10).encode("utf-8")
     path = tmp_path / "late_cp932.csv"
     path.write_bytes(data)
-    with pytest.raises(reader.ReadError) as split_error:
+    with pytest.raises(reader.ReadError) as streamed_error:
         reader.read_table(path, encoding="utf-8")
-    assert bytewise == [False]
+    assert recorded in took
     with pytest.raises(reader.ReadError) as whole_error:
         whole(path, encoding="utf-8")
-    assert (split_error.value.reason_code, split_error.value.detail) == (
+    assert (streamed_error.value.reason_code, streamed_error.value.detail) == (
         whole_error.value.reason_code, whole_error.value.detail)
     # without a declared encoding the whole file is CP932, read as the whole-file read reads it
     same(reader.read_table(path), whole(path))
