@@ -553,11 +553,10 @@ def _decoded_frame(table, dec: Decoded, columns: list[int]) -> pd.DataFrame:
     from concurrent.futures import ThreadPoolExecutor
 
     rows = table[0].num_rows
-    pending = list(table.pop().columns)[::-1]
-    pending_names = [dec.names[i] for i in columns][::-1]
+    pending = list(zip([dec.names[i] for i in columns], table.pop().columns))[::-1]
 
     def text(_) -> tuple[str, pd.Series]:
-        column, name = pending.pop(), pending_names.pop()  # (list.pop is atomic)
+        name, column = pending.pop()  # (one pop: atomic, so a name never meets another's column)
         # One array per column (per block, a column costs a call per block), unless too large for
         # 32-bit offsets.
         chunks = [column.combine_chunks()] if column.nbytes < (1 << 30) else column.chunks
