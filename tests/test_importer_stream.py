@@ -353,3 +353,52 @@ def test_the_bundled_exports_split_on_the_bytes_to_the_same_tables(bytewise, mon
     for path in sorted(SAMPLE_DIR.glob("*.csv")):
         same(reader.read_table(path), whole(path))
     assert bytewise and all(bytewise)
+
+
+def test_quotes_padded_with_spaces_are_read_as_the_whole_file_read_reads_them(tmp_path, bytewise):
+    # DuckDB's parser drops spaces outside a quoted cell with the quotes (' "web" ' -> 'web');
+    # Arrow's keeps both, so such a file is read by decoding it. (No line break in a quoted cell:
+    # DuckDB's parallel reader refuses those, and the csv module that reads them then keeps both.)
+    plain = "".join(f'C{i},2024/4/1 9:00,web,"備考{i}"\r\n' for i in range(1500))
+    body = plain + 'X1, "2024/4/1 9:00" ,web,x\r\n' + '"X2" ,2024/4/1 9:00,web,"y" \r\n' + plain
+    path = tmp_path / "padded.csv"
+    path.write_bytes((HEADER + body).encode("cp932"))
+    raw = reader.read_table(path)
+    same(raw, whole(path))
+    assert raw.df.iloc[1500].tolist() == ["X1", "2024/4/1 9:00", "web", "x"]
+    assert raw.df.iloc[1501, [0, 3]].tolist() == ["X2", "y"]
+
+
+def test_a_file_whose_headers_collide_once_de_duplicated_keeps_every_column(tmp_path, bytewise):
+    # a, a, a.1 -> a, a.1, a.1: two columns share a name, as in the whole-file read's frame
+    data = ("a,a,a.1\r\n" + "".join(f"C{i},x{i},y{i}\r\n" for i in range(6000))).encode("utf-8")
+    raw = read_like_whole(tmp_path, data, bytewise, "utf-8")
+    assert list(raw.df.columns) == ["a", "a.1", "a.1"] and raw.df.iloc[0].tolist() == ["C0", "x0", "y0"]
+
+
+def test_a_one_column_file_keeps_its_empty_lines_as_rows(tmp_path, bytewise):
+    # DuckDB reads an empty line of a one-column file as an empty cell; Arrow's reader skips it.
+    path = tmp_path / "ids.csv"
+    path.write_bytes(("id\r\n" + "".join(f"C{i}\r\n" + ("\r\n" if i % 5 == 0 else "") for i in range(12000))).encode("utf-8"))
+    raw = reader.read_table(path)
+    assert bytewise == []
+    same(raw, whole(path))
+    assert raw.n_rows == 12000 + 2400
+
+
+def test_old_mac_line_ends_read_without_an_error(tmp_path, bytewise):
+    data = (HEADER + rows(3000)).replace("\r\n", "\r").encode("cp932")
+    path = tmp_path / "mac.csv"
+    path.write_bytes(data)
+    raw = reader.read_table(path)
+    same(raw, whole(path))
+    assert list(raw.df.columns) == ["求職者ID", "登録日時", "流入経路", "備考"] and raw.n_rows == 3000
+
+
+def test_the_slow_path_reads_a_cell_over_the_csv_modules_default_limit():
+    cell = "長" * 200_000
+    df, malformed = reader._read_ragged(f'a,"{cell}"\r\nb,c\r\n', ",", ["x", "y"])
+    assert df["y"].tolist() == [cell, "c"] and malformed == []
+    import csv
+
+    assert csv.field_size_limit() == 131072  # put back

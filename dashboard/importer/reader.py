@@ -208,7 +208,7 @@ def _read_text(text: str) -> RawTable:
     delimiter = sniff_delimiter(text)
     first_line_end = _header_end(text, delimiter)
     header_text = text[:first_line_end]
-    headers = next(csv.reader(io.StringIO(header_text), delimiter=delimiter), [])
+    headers = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delimiter), [])
     if not any(h.strip() for h in headers):
         raise ReadError("no_header")
     names = _dedupe(headers)
@@ -286,12 +286,13 @@ class Decoded:
     # body starts in the file, the Python codec, and the file's hash being computed meanwhile.
     body_offset: int | None = None
     codec: str = ""
-    pending_sha256: "_Background | None" = None
+    pending_scan: "_Background | None" = None  # (sha256, a quote padded at a cell's edge)
+    padded_quotes: bool = False
 
     def digest(self) -> str:
-        if self.pending_sha256 is not None:
-            self.sha256 = self.pending_sha256.result()
-            self.pending_sha256 = None
+        if self.pending_scan is not None:
+            self.sha256, self.padded_quotes = self.pending_scan.result()
+            self.pending_scan = None
         return self.sha256
 
     def discard(self) -> None:
@@ -345,16 +346,17 @@ def decode_file(path: Path | str, encoding: str = "auto", file_name: str | None 
             if first_line_end == len(prefix) and not done:
                 dec.fallback = True  # a header longer than the sample
                 return dec
-            headers = next(csv.reader(io.StringIO(prefix[:first_line_end]), delimiter=delimiter), [])
+            headers = next(csv.reader(io.StringIO(prefix[:first_line_end], newline=""), delimiter=delimiter), [])
             if not any(h.strip() for h in headers):
                 dec.fallback = True
                 return dec
             dec.delimiter, dec.headers, dec.names = delimiter, list(headers), _dedupe(headers)
-            if bytewise and _splits_bytewise(codec, delimiter):
+            if bytewise and _splits_bytewise(codec, delimiter) and len(headers) > 1:
+                # (A one-column file keeps its empty lines as rows, which Arrow's reader drops.)
                 offset = _body_offset(path, delimiter, first_line_end)
                 if offset is not None:
                     dec.body_offset, dec.codec = offset, codec
-                    dec.pending_sha256 = _Background(_sha256_of, path)
+                    dec.pending_scan = _Background(_scan_file, path, delimiter)
                     return dec
             with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as tmp:
                 dec.body_path = tmp.name
@@ -391,11 +393,12 @@ def _read_text_file(path: Path, file_name: str, encoding: str, decoded: Decoded 
     dec = decoded if decoded is not None else decode_file(path, encoding, file_name)
     if dec.body_offset is not None:
         parsed = _parse_bytewise(dec, file_name, skip)
-        if parsed is not None:
+        sha256 = dec.digest()  # (and the scan for padded quotes, run meanwhile)
+        if parsed is not None and not dec.padded_quotes:
             df, skipped = parsed
-            return RawTable(df=_drop_blank_rows(df), file_name=file_name, sha256=dec.digest(), encoding=dec.used,
+            return RawTable(df=_drop_blank_rows(df), file_name=file_name, sha256=sha256, encoding=dec.used,
                             delimiter=dec.delimiter, headers=list(dec.headers), skipped=skipped)
-        dec.digest()  # (let the hashing thread finish before the file is read again)
+        del parsed
         dec = decode_file(path, encoding, file_name, bytewise=False)
     try:
         if dec.fallback:
@@ -479,12 +482,59 @@ class _Background:
         return self._box["value"]
 
 
-def _sha256_of(path: Path) -> str:
+def _scan_file(path: Path, delimiter: str) -> tuple[str, bool]:
+    """The file's sha256, and whether a quote in it stands next to a space or tab at the edge of a
+    cell (``a, "b" ,c``): DuckDB's parser drops such padding with the quotes, Arrow's keeps both
+    as text, so such a file is read by decoding it (the one case found where the two parsers
+    differ on a file both accept). Conservative: a quote padded by a run of over 64 spaces counts,
+    and so does a padded one inside a quoted cell (``"x, ""y"" z"``)."""
+    import numpy as np
+
     digest = hashlib.sha256()
+    pads = b" " if delimiter == "\t" else b" \t"
+    edges = {ord(delimiter), 0x0A, 0x0D}
+    padded = False
+    carry, lo = b"", 0  # bytes kept from the last chunk; where the quotes not looked at yet start
     with open(path, "rb") as fh:
-        while data := fh.read(CHUNK_BYTES):
+        while True:
+            data = fh.read(CHUNK_BYTES)
             digest.update(data)  # hashlib lets go of the interpreter lock for large buffers
-    return digest.hexdigest()
+            if padded:
+                if not data:
+                    break
+                continue
+            window = carry + data
+            # Quotes with _QUOTE_CONTEXT bytes on both sides in this window (all, at the end).
+            hi = len(window) if not data else max(lo, len(window) - _QUOTE_CONTEXT)
+            cells = np.frombuffer(window, dtype=np.uint8)
+            quotes = np.flatnonzero(cells[lo:hi] == 0x22) + lo
+            if quotes.size:
+                before = cells[np.maximum(quotes - 1, 0)]
+                after = cells[np.minimum(quotes + 1, len(window) - 1)]
+                near = np.isin(before, list(pads)) | np.isin(after, list(pads))
+                padded = any(_quote_at_edge(window, int(q), pads, edges) for q in quotes[near])
+            if not data:
+                break
+            kept = max(hi - _QUOTE_CONTEXT, 0)
+            carry, lo = window[kept:], hi - kept
+    return digest.hexdigest(), padded
+
+
+_QUOTE_CONTEXT = 64
+
+
+def _quote_at_edge(window: bytes, q: int, pads: bytes, edges: set[int]) -> bool:
+    """Whether the quote at ``q`` is separated by spaces only (one at least) from a delimiter, a
+    line end or the window's edge (the file's, or a run of spaces longer than the context)."""
+    before = q - 1
+    while before >= 0 and window[before] in pads:
+        before -= 1
+    if before < q - 1 and (before < 0 or window[before] in edges):
+        return True
+    after = q + 1
+    while after < len(window) and window[after] in pads:
+        after += 1
+    return after > q + 1 and (after >= len(window) or window[after] in edges)
 
 
 def _splits_bytewise(codec: str, delimiter: str) -> bool:
@@ -553,21 +603,25 @@ def _decoded_frame(table, dec: Decoded, columns: list[int]) -> pd.DataFrame:
     from concurrent.futures import ThreadPoolExecutor
 
     rows = table[0].num_rows
-    pending = list(zip([dec.names[i] for i in columns], table.pop().columns))[::-1]
+    pending = list(enumerate(table.pop().columns))[::-1]
 
-    def text(_) -> tuple[str, pd.Series]:
-        name, column = pending.pop()  # (one pop: atomic, so a name never meets another's column)
+    def text(_) -> tuple[int, pd.Series]:
+        at, column = pending.pop()  # (one pop: atomic, so a position never meets another's column)
         # One array per column (per block, a column costs a call per block), unless too large for
         # 32-bit offsets.
         chunks = [column.combine_chunks()] if column.nbytes < (1 << 30) else column.chunks
         del column
         decoded = pa.chunked_array([_decoded_chunk(chunks.pop(0), dec.codec) for _ in range(len(chunks))],
                                    type=pa.string())
-        return name, decoded.to_pandas()
+        return at, decoded.to_pandas()
 
     with ThreadPoolExecutor(2) as pool:  # Arrow's kernels let go of the interpreter lock
         texts = dict(pool.map(text, range(len(pending))))
-    return pd.DataFrame({dec.names[i]: texts[dec.names[i]] for i in columns}, index=pd.RangeIndex(rows))
+    # By position: de-duplicated headers can still share a name (a, a, a.1 -> a, a.1, a.1), as in
+    # the frame DuckDB's parse gives.
+    df = pd.DataFrame({at: texts[at] for at in range(len(columns))}, index=pd.RangeIndex(rows))
+    df.columns = [dec.names[i] for i in columns]
+    return df
 
 
 def _decoded_chunk(chunk, codec: str):
@@ -780,25 +834,33 @@ def _read_ragged(body: str, delimiter: str, names: list[str]) -> tuple[pd.DataFr
     (more cells than headers) are reported as malformed and left empty."""
     width = len(names)
     rows, malformed = [], []
-    for i, row in enumerate(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter), start=1):
-        if not row:
-            continue
-        if len(row) > width and any(c.strip() for c in row[width:]):
-            malformed.append(len(rows) + 1)
-            row = [""] * width
-        rows.append((row + [""] * width)[:width])
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(body)))  # (the default refuses cells over 128 KB)
+    try:
+        for row in csv.reader(io.StringIO(body, newline=""), delimiter=delimiter):
+            if not row:
+                continue
+            if len(row) > width and any(c.strip() for c in row[width:]):
+                malformed.append(len(rows) + 1)
+                row = [""] * width
+            rows.append((row + [""] * width)[:width])
+    except csv.Error as exc:
+        raise ReadError("unparsable", str(exc)) from None
+    finally:
+        csv.field_size_limit(limit)
     df = pd.DataFrame(rows, columns=names, dtype="str") if rows else pd.DataFrame(
         {n: pd.Series([], dtype="str") for n in names})
     return df, malformed
 
 
 def _header_end(text: str, delimiter: str) -> int:
-    """Offset just after the header record (a quoted header cell may contain a newline)."""
+    """Offset just after the header record (a quoted header cell may contain a newline; a lone CR
+    ends a line too, as in old Mac exports)."""
     in_quotes = False
     for i, ch in enumerate(text):
         if ch == '"':
             in_quotes = not in_quotes
-        elif ch == "\n" and not in_quotes:
+        elif not in_quotes and (ch == "\n" or (ch == "\r" and text[i + 1:i + 2] != "\n")):
             return i + 1
     return len(text)
 
