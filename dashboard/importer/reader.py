@@ -283,7 +283,8 @@ class Decoded:
     used: str = ""
     fallback: bool = False  # the stream did not settle it: read_table reads the whole file
     # Set when the body is to be split into cells before decoding (see _parse_bytewise): where the
-    # body starts in the file, the Python codec, and the file's hash being computed meanwhile.
+    # body starts in the file, the Python codec, and the file's hash (with the scan for quotes
+    # padded by spaces, _scan_file) being computed meanwhile.
     body_offset: int | None = None
     codec: str = ""
     pending_scan: "_Background | None" = None  # (sha256, a quote padded at a cell's edge)
@@ -452,8 +453,10 @@ def _parse_skipping(dec: Decoded, file_name: str, skip) -> tuple[pd.DataFrame, d
 # only the cells an import keeps need decoding: at 1M registrations the wide CP932 export's
 # columns other than the dropped ones are mostly ASCII (ids, dates, numbers) and its Japanese
 # columns have a few dozen distinct values, each decoded once. Anything this parse does not take
-# as it comes (rows of another length, an undecodable cell, a blank line of spaces) goes back to
-# decoding the whole body into DuckDB's UTF-8 file, which gives the table or error it always gave.
+# as it comes (rows of another length, an undecodable cell, a blank line of spaces), and the files
+# Arrow's parser would read otherwise than DuckDB's (spaces outside a quoted cell; one column,
+# whose empty lines DuckDB keeps as rows) go back to decoding the whole body into DuckDB's UTF-8
+# file, which gives the table or error it always gave.
 _BYTEWISE_CODECS = ("utf-8", "utf-8-sig", "cp932")
 _BYTEWISE_DELIMITERS = {"utf-8": ",\t;|", "utf-8-sig": ",\t;|", "cp932": ",\t;"}
 _ARROW_BLOCK_BYTES = 4 << 20
