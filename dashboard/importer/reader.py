@@ -249,13 +249,24 @@ def _parse_file_with_duckdb(path: str, delimiter: str, names: list[str], keep: l
     con = scratch_connection()
     try:
         select = ", ".join(f"coalesce(c{i}, '') as c{i}" for i in keep)
-        table = con.sql(
-            f"select {select} from read_csv($path, header = false, auto_detect = false, delim = $delim, "
-            "quote = '\"', escape = '\"', columns = $columns, null_padding = true, "
-            "strict_mode = true, skip = 0)" + (" limit $limit" if limit is not None else ""),
-            params={"path": path, "delim": delimiter, "columns": columns,
-                    **({"limit": limit} if limit is not None else {})},
-        ).to_arrow_table()
+
+        def parse(parallel: bool):
+            return con.sql(
+                f"select {select} from read_csv($path, header = false, auto_detect = false, delim = $delim, "
+                "quote = '\"', escape = '\"', columns = $columns, null_padding = true, "
+                "strict_mode = true, skip = 0, parallel = $parallel)" + (" limit $limit" if limit is not None else ""),
+                params={"path": path, "delim": delimiter, "columns": columns, "parallel": parallel,
+                        **({"limit": limit} if limit is not None else {})},
+            ).to_arrow_table()
+
+        try:
+            table = parse(True)
+        except duckdb.Error as exc:
+            # DuckDB's parallel reader cannot pad short rows when a quoted cell holds a line break;
+            # its single-threaded one can (the csv module, the next resort, is slower still).
+            if "parallel=false" not in str(exc):
+                raise
+            table = parse(False)
     finally:
         con.close()
     df = table.to_pandas()
