@@ -233,10 +233,15 @@ def _target_list_sql(targets: TargetList, columns: dict[str, str]) -> tuple[str,
                 continue
             col = "c." + quote_identifier(c.attribute, set(columns))
             if c.kind == "range":
-                num = col if _is_numeric_type(columns[c.attribute]) else f"try_cast({col} as double)"
-                parts.append(
-                    f"({num} between cast({bind(c.values[0])} as double) and cast({bind(c.values[1])} as double))"
-                )
+                low, high = f"cast({bind(c.values[0])} as double)", f"cast({bind(c.values[1])} as double)"
+                if _is_numeric_type(columns[c.attribute]):
+                    # NaN counts as missing, as in classify()
+                    parts.append(f"(case when isnan({col}) then null else {col} between {low} and {high} end)")
+                else:
+                    # Text that is not a number ("不明", "30歳") is there but does not match (classify()).
+                    text = _text_expr(col, columns[c.attribute])
+                    parts.append(f"(case when {text} is null then null when try_cast({text} as double) is null "
+                                 f"then false else try_cast({text} as double) between {low} and {high} end)")
             else:
                 text = _text_expr(col, columns[c.attribute])
                 placeholders = ", ".join(f"cast({bind(_as_text(v))} as varchar)" for v in c.values)
@@ -254,8 +259,11 @@ def _target_list_sql(targets: TargetList, columns: dict[str, str]) -> tuple[str,
 
 def _text_expr(col: str, dtype: str) -> str:
     if _is_numeric_type(dtype):
-        # 30.0 and "30" must compare equal to a rule value written as 30.
-        return f"case when {col} = floor({col}) then cast(cast({col} as bigint) as varchar) else cast({col} as varchar) end"
+        # 30.0 and "30" must compare equal to a rule value written as 30; NaN counts as missing, and a
+        # whole number beyond the integers' range keeps its own text (as in classify()).
+        return (f"case when isnan({col}) then null when {col} = floor({col}) "
+                f"then coalesce(cast(try_cast({col} as hugeint) as varchar), cast({col} as varchar)) "
+                f"else cast({col} as varchar) end")
     # Blank text means "not filled in", as in classify().
     return f"nullif(trim(cast({col} as varchar)), '')"
 
@@ -333,6 +341,11 @@ def ensure(con: duckdb.DuckDBPyConnection, segmentation: TargetList | str) -> st
     with store.write_transaction(con) as cur:
         if _is_current(cur, key, version):  # another session built it meanwhile
             return key
+        if _built_revision(cur) != SQL_REVISION:
+            # Memberships classified by an older text of the SQL: every segmentation is rebuilt.
+            cur.execute("delete from candidate_segments")
+            cur.execute("insert or replace into store_meta (key, value) values ($k, $v)",
+                        {"k": _REVISION_KEY, "v": str(SQL_REVISION)})
         cur.execute("delete from candidate_segments where segmentation = $k", {"k": key})
         copied = ", ".join(FUNNEL_COLUMNS)
         cur.execute(
@@ -359,18 +372,32 @@ def count_by_segment(con: duckdb.DuckDBPyConnection, targets: TargetList) -> dic
     return {segment: int(n) for segment, n in rows}
 
 
+# The classification SQL's revision (_target_list_sql, _text_expr, _segment_by_sql): raise it when
+# a change there can classify a stored candidate differently, so stores rebuild their memberships.
+# 2: text that is not a number under a range rule no longer matches instead of being unknown; NaN
+# is missing; whole numbers beyond the integers' range no longer fail.
+SQL_REVISION = 2
+_REVISION_KEY = "segments_sql_revision"
+
+
+def _built_revision(con) -> int | None:
+    row = con.execute("select value from store_meta where key = $k", {"k": _REVISION_KEY}).fetchall()
+    return int(row[0][0]) if row else None
+
+
 def _is_current(con: duckdb.DuckDBPyConnection, key: str, version: int) -> bool:
-    """The segmentation is materialised for this data version, with the funnel columns (rows
-    written before those columns existed have a null registration time)."""
+    """The segmentation is materialised for this data version by this revision of the SQL, with the
+    funnel columns (rows written before those columns existed have a null registration time)."""
     cur = con.cursor()
     try:
         rows, built, copied = cur.execute(
             "select count(*), min(data_version), count(registered_at) from candidate_segments "
             "where segmentation = $k", {"k": key},
         ).fetchone()
+        revision = _built_revision(cur)
     finally:
         cur.close()
-    return bool(rows) and built == version and copied == rows
+    return bool(rows) and built == version and copied == rows and revision == SQL_REVISION
 
 
 def _segment_by_sql(con, attrs: list[str], columns: dict[str, str]) -> tuple[str, str, dict]:

@@ -145,3 +145,43 @@ def test_segment_by_rejects_unknown_attribute(given):
 def test_invalid_target_lists_name_the_offending_key(text, message):
     with pytest.raises(TargetListError, match=message):
         parse_target_list(text, source="targets.toml")
+
+
+def test_sql_matches_the_reference_on_text_numbers_nan_and_huge_numbers(given):
+    # A range over a text column with values that are not numbers ("不明", "30歳": there, but no
+    # match), NaN in a number column (missing), and whole numbers beyond the integers' range under
+    # an equals rule (their own text; the SQL used to fail casting them).
+    targets = parse_target_list(
+        '[[segment]]\nname = "A"\ntarget = true\nage = [30, 39]\n'
+        '[[segment]]\nname = "B"\ntarget = false\nscore = 30\n'
+        '[[segment]]\nname = "C"\ntarget = false\nscore = [25, 35]\n'
+    )
+    ages = [None, "31", "45", "不明", "30歳", "nan"]
+    scores = [None, 30.0, 31.5, float("nan"), 9.3e18, -1e300]
+    rows = [{"candidate_id": f"c{i}", "registered_at": "2024-04-01 10:00", "age": age, "score": score}
+            for i, (age, score) in enumerate(itertools.product(ages, scores))]
+    con = given(candidates=rows, attributes={"age": "VARCHAR", "score": "DOUBLE"})
+    key = segments.ensure(con, targets)
+    got = dict((cid, (seg, tgt)) for cid, seg, tgt in con.execute(
+        "select candidate_id, segment, is_target from candidate_segments where segmentation = $k", {"k": key}).fetchall())
+    expected = {r["candidate_id"]: classify(targets, r) for r in rows}
+    assert got == expected
+    assert {s for s, _ in got.values()} == {"A", "B", "C", "other", "unknown"}
+    counts = segments.count_by_segment(con, targets)
+    assert counts == {s: sum(1 for v in got.values() if v[0] == s) for s in counts}
+
+
+def test_memberships_from_an_older_revision_of_the_sql_are_rebuilt(given):
+    con = given(candidates=[{"candidate_id": "a", "registered_at": "2024-04-01", "age": 31, "job_category": "経理"}],
+                attributes={"age": "DOUBLE", "job_category": "VARCHAR"})
+    key = segments.ensure(con, TARGETS)
+    other = segments.ensure(con, "job_category")
+    con.execute("update candidate_segments set segment = 'stale'")
+    assert segments.ensure(con, TARGETS) == key  # current: nothing rebuilt
+    assert con.execute("select count(*) from candidate_segments where segment = 'stale'").fetchone()[0] == 2
+    con.execute("update store_meta set value = '1' where key = 'segments_sql_revision'")
+    segments.ensure(con, TARGETS)
+    assert con.execute("select segment from candidate_segments where segmentation = $k", {"k": key}).fetchall() == [("30代専門職",)]
+    assert con.execute("select count(*) from candidate_segments where segmentation = $k", {"k": other}).fetchone()[0] == 0
+    assert segments.ensure(con, "job_category") == other  # built again when asked for
+    assert con.execute("select segment from candidate_segments where segmentation = $k", {"k": other}).fetchall() == [("経理",)]
