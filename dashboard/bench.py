@@ -493,7 +493,7 @@ def _phase_page(spec: dict) -> dict:
 def _query_timer():
     """Time spent per named query (and in the shared helpers that run SQL) while the block runs:
     where a page's time goes, one level below the metric functions."""
-    from dashboard import business_hours, segments, sql
+    from dashboard import segments, sql
     from dashboard.metrics import form, handoff
 
     spent: dict[str, list[float]] = {}  # name -> [wall seconds, CPU seconds of all threads]
@@ -518,8 +518,7 @@ def _query_timer():
     wrap(sql, "run", lambda a: a[1])
     wrap(form, "_run_fields", lambda a: a[1])
     wrap(segments, "ensure", lambda a: "segments.ensure")
-    wrap(business_hours, "ensure", lambda a: "business_hours.ensure")
-    wrap(handoff, "ensure_clocks", lambda a: "handoff.ensure_clocks")
+    wrap(handoff, "ensure_clocks", lambda a: "handoff.ensure_clocks")  # and the business calendar
     try:
         yield spent
     finally:

@@ -84,14 +84,10 @@ def _check(settings: Settings) -> None:
 
 
 def _data_range(con: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> tuple[dt.date, dt.date] | None:
-    cur = con.cursor()
-    try:
-        row = cur.execute(
-            "select min(registered_at), greatest(max(registered_at), (select max(occurred_at) from events)) "
-            "from candidates"
-        ).fetchone()
-    finally:
-        cur.close()
+    row = con.execute(
+        "select min(registered_at), greatest(max(registered_at), (select max(occurred_at) from events)) "
+        "from candidates"
+    ).fetchall()[0]
     if not row or row[0] is None:
         return None
     first, last = pd.Timestamp(row[0]).date(), pd.Timestamp(row[1]).date()
@@ -102,28 +98,35 @@ def _data_range(con: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> tu
 
 def ensure(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetime | None = None) -> str:
     """Make sure the calendar for ``settings`` covers the data (and ``as_of``); return its key."""
-    key = calendar_key(settings)
-    wanted = _data_range(con, as_of)
     with store.write_transaction(con) as cur:
-        cur.execute(_TABLE_DDL)
-        if wanted is None:
-            return key
-        have = cur.execute(
-            "select min(day), max(day) from business_days where calendar = $k", {"k": key}
-        ).fetchone()
-        if have[0] is not None and have[0] <= wanted[0] and have[1] >= wanted[1]:
-            return key
-        first = min(wanted[0], have[0]) if have[0] is not None else wanted[0]
-        last = max(wanted[1], have[1]) if have[1] is not None else wanted[1]
-        frame = calendar_frame(first, last, settings)
-        frame.insert(0, "calendar", key)
-        cur.execute("delete from business_days where calendar = $k", {"k": key})
-        cur.register("new_business_days", frame)
-        cur.execute(
-            "insert into business_days select calendar, day, is_open, open_minute, close_minute, "
-            "cum_minutes_before from new_business_days"
-        )
-        cur.unregister("new_business_days")
+        return cover(cur, settings, as_of)
+
+
+def cover(cur: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetime | None = None) -> str:
+    """``ensure`` inside the caller's write transaction (``store.write_transaction``): the data's
+    range is read in it, so what is built from the calendar in the same transaction sees the
+    calendar cover the very data it reads."""
+    key = calendar_key(settings)
+    cur.execute(_TABLE_DDL)
+    wanted = _data_range(cur, as_of)
+    if wanted is None:
+        return key
+    have = cur.execute(
+        "select min(day), max(day) from business_days where calendar = $k", {"k": key}
+    ).fetchone()
+    if have[0] is not None and have[0] <= wanted[0] and have[1] >= wanted[1]:
+        return key
+    first = min(wanted[0], have[0]) if have[0] is not None else wanted[0]
+    last = max(wanted[1], have[1]) if have[1] is not None else wanted[1]
+    frame = calendar_frame(first, last, settings)
+    frame.insert(0, "calendar", key)
+    cur.execute("delete from business_days where calendar = $k", {"k": key})
+    cur.register("new_business_days", frame)
+    cur.execute(
+        "insert into business_days select calendar, day, is_open, open_minute, close_minute, "
+        "cum_minutes_before from new_business_days"
+    )
+    cur.unregister("new_business_days")
     return key
 
 

@@ -16,7 +16,7 @@ import time
 
 import duckdb
 
-from dashboard import business_hours, segments, store
+from dashboard import segments, store
 from dashboard.filters import resolve_as_of
 from dashboard.paths import targets_path
 from dashboard.settings import DEFAULT, Settings
@@ -53,8 +53,7 @@ def prepare(
         return value
 
     key = step("segments", segments.ensure, con, targets) if targets is not None else None
-    calendar = step("business_calendar", business_hours.ensure, con, settings, as_of)
-    step("response_clocks", handoff.ensure_clocks, con, calendar)
+    step("response_clocks", handoff.ensure_clocks, con, settings, as_of)  # and the business calendar
     step("labour_facts", labour.ensure_facts, con)
     step("form_value_counts", form.value_counts_build, con, as_of, settings, "weeks")
     step("form_fill_counts", form.fill_counts_build, con, as_of, key)

@@ -331,3 +331,62 @@ def test_after_prefetch_the_page_figures_run_no_query(generated_store, monkeypat
         handoff.handoff_lag(con, filters, DEFAULT, group_by)
     handoff.handoff_lag_by_week(con, filters, DEFAULT)
     assert ran == []
+
+
+def test_clocks_built_while_an_import_commits_cover_the_imported_data():
+    # Session A opens a clocked figure while session B's import holds the write lock: A must build
+    # its clocks from the data B committed, on a calendar that covers it (reading the data's range
+    # before the lock once left the new registrations without business minutes for a whole data
+    # version; found in review).
+    import threading
+    import time
+
+    from dashboard import memo, store, warmup
+    from dashboard.filters import resolve_as_of
+    from tests.store_factory import make_store
+
+    candidates = [reg(f"a{i}", T(2024, 4, 1 + i, 10)) for i in range(20)]
+    events = [ev(f"a{i}", "first_contact", T(2024, 4, 1 + i, 11), "h1") for i in range(20)]
+    con = make_store(candidates=candidates, events=events, staff=STAFF)
+    warmup.prepare(con)
+    before = resolve_as_of(con)
+    locked = threading.Event()
+
+    def import_september():
+        cur = con.cursor()
+        with store.write_lock():
+            locked.set()
+            cur.execute("begin transaction")
+            for i in range(20):  # registered Mon-Fri at 10:00, contacted 2 hours later
+                day = T(2024, 9, 2) + dt.timedelta(days=i + 2 * (i // 5))
+                cur.execute("insert into candidates (candidate_id, registered_at, import_id) values ($1, $2, 1)",
+                            [f"b{i}", day.replace(hour=10)])
+                cur.execute("insert into events (candidate_id, stage, occurred_at, staff_id, import_id) "
+                            "values ($1, 'first_contact', $2, 'h1', 1)", [f"b{i}", day.replace(hour=12)])
+            time.sleep(0.5)  # the import's work, while session A waits for the lock
+            store.refresh_derived(cur)
+            store.bump_version(cur)
+            cur.execute("commit")
+        cur.close()
+
+    importer = threading.Thread(target=import_september)
+    importer.start()
+    locked.wait()
+    handoff.response_time(con, Filters(as_of=before), DEFAULT)  # session A, during the import
+    importer.join()
+    memo.clear()
+    assert con.execute("select count(*) from response_clocks where first_contact_at is not null "
+                       "and first_contact_business_minutes is null").fetchone()[0] == 0
+    got = handoff.response_time(con, Filters(as_of=T(2025, 3, 1)), DEFAULT).iloc[0]
+    assert (got["contacted"], got["p90_business_minutes"]) == (40, pytest.approx(120))
+
+
+def test_a_response_clocks_table_of_another_release_is_rebuilt(given):
+    candidates, events = contacted([("p1", T(2024, 6, 3, 9, 30), T(2024, 6, 3, 11))])
+    con = given(candidates=candidates, events=events, staff=STAFF)
+    con.execute("create table response_clocks (calendar varchar, cand_key integer, old_column double)")
+    con.execute("insert into store_meta values ('response_clocks:x', 'stale')")
+    got = handoff.response_time(con, Filters(as_of=LATE), DEFAULT).iloc[0]
+    assert got["median_business_minutes"] == pytest.approx(90)
+    assert "old_column" not in {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_name = 'response_clocks'").fetchall()}

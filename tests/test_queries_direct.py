@@ -319,7 +319,6 @@ def test_funnel_candidate_list_scope_filters():
 
 
 def test_handoff_response_figures_wall_and_business_buckets_with_meetings():
-    from dashboard import business_hours
     from dashboard.metrics import handoff
     from dashboard.settings import DEFAULT
 
@@ -337,8 +336,7 @@ def test_handoff_response_figures_wall_and_business_buckets_with_meetings():
         candidates=[{"candidate_id": c, "registered_at": r} for c, r, _, _ in people], events=events,
         staff=[{"staff_id": "H1", "role": "handler", "team": "T1"}, {"staff_id": "A1", "role": "advisor", "team": "T1"}],
     )
-    calendar = business_hours.ensure(con, DEFAULT)
-    handoff.ensure_clocks(con, calendar)  # response_clocks, which the query reads
+    calendar = handoff.ensure_clocks(con, DEFAULT)  # the calendar and response_clocks, which the query reads
     params = {**SCOPE, "window_days": 7, "meeting_window_days": 14, "bound_1": 5, "bound_2": 60, "bound_3": 1440,
               "bound_4": 4320, "calendar": calendar}
     columns = ["cohort_week", "bucket", "registrations", "meetings", "is_mature_response", "is_mature_meeting"]

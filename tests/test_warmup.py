@@ -24,8 +24,8 @@ def test_after_prepare_the_pages_default_figures_build_nothing(imported, monkeyp
     con = imported
     targets = warmup.default_targets()
     spent = warmup.prepare(con)
-    assert set(spent) == {"segments", "business_calendar", "response_clocks", "labour_facts",
-                          "form_value_counts", "form_fill_counts", "form_unknown_counts"}
+    assert set(spent) == {"segments", "response_clocks", "labour_facts", "form_value_counts",
+                          "form_fill_counts", "form_unknown_counts"}
 
     def no_build(*args, **kwargs):
         raise AssertionError("a page built a derived table after prepare")

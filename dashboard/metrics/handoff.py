@@ -55,64 +55,73 @@ def _calendar(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settin
 
 @memo.per_data_version
 def _ensured_calendar(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetime | None) -> str:
-    """The calendar key, the calendar made to cover the data and its response clocks current, once
-    per data version (and hours and as_of): the calendar's check reads the data's date range, which
-    every clocked query of a page needed."""
-    key = business_hours.ensure(con, settings, as_of)
-    ensure_clocks(con, key)
-    return key
+    """The calendar key, with the calendar made to cover the data and its response clocks current,
+    once per data version (and hours and as_of) in a process: checking them reads the data's date
+    range and the store's metadata, which every clocked query of a page needed."""
+    return ensure_clocks(con, settings, as_of)
 
 
 # --- response clocks materialised per data version and calendar ---------------------------------
 
-_CLOCKS_DDL = """
-create table if not exists response_clocks (
-    calendar                        varchar not null,
-    cand_key                        integer not null,
-    registered_at                   timestamp,
-    cohort_week                     date,
-    channel                         varchar,
-    team                            varchar,
-    first_contact_at                timestamp,
-    first_contact_by                varchar,
-    meeting_held_at                 timestamp,
-    meeting_advisor_id              varchar,
-    first_contact_business_minutes  double
+_CLOCKS_COLUMNS = (
+    ("calendar", "varchar not null"), ("cand_key", "integer not null"), ("registered_at", "timestamp"),
+    ("cohort_week", "date"), ("channel", "varchar"), ("team", "varchar"), ("first_contact_at", "timestamp"),
+    ("first_contact_by", "varchar"), ("meeting_held_at", "timestamp"), ("meeting_advisor_id", "varchar"),
+    ("first_contact_business_minutes", "double"),
 )
-"""
 _CLOCKS_META = "response_clocks:"  # store_meta key prefix; + calendar key
 
 
-def ensure_clocks(con: duckdb.DuckDBPyConnection, calendar: str) -> None:
+def ensure_clocks(con: duckdb.DuckDBPyConnection, settings: Settings = DEFAULT,
+                  as_of: dt.datetime | None = None) -> str:
     """Make ``response_clocks`` (queries/handoff/clocks.sql) current for the store's data version on
-    the business-hours calendar ``calendar`` (``business_hours.ensure`` made it cover the data).
+    the business-hours calendar of ``settings``; return the calendar's key.
 
-    Each calendar has its own rows, so sessions with other hours never replace each other's; built
-    lazily by the first clocked query after an import or undo (``warmup.prepare`` builds the
-    default hours' right after an import). store_meta remembers the data version each calendar's
-    rows were built from, in the same transaction; rows of calendars built from an older version
-    are dropped then."""
+    The calendar is made to cover the data (``business_hours.cover``) in the same write
+    transaction that builds the clocks from that data, so an import committed meanwhile can never
+    leave clocks built from data the calendar does not cover. Each calendar has its own rows, so
+    sessions with other hours never replace each other's; built lazily by the first clocked query
+    after an import or undo (``warmup.prepare`` builds the default hours' right after one).
+    store_meta remembers the data version each calendar's rows were built from; rows of calendars
+    built from an older version are dropped when another is built."""
+    key = business_hours.calendar_key(settings)
     cur = con.cursor()
     try:
-        if _clocks_version(cur, calendar) == _wanted_clocks_version(cur):
-            return
+        if _clocks_version(cur, key) == _wanted_clocks_version(cur):
+            return key
     finally:
         cur.close()
     with store.write_transaction(con) as cur:
+        business_hours.cover(cur, settings, as_of)
         version = _wanted_clocks_version(cur)  # read in the transaction that builds from the data
-        if _clocks_version(cur, calendar) == version:  # another session built it meanwhile
-            return
-        cur.execute(_CLOCKS_DDL)
+        if _clocks_version(cur, key) == version:  # another session built it meanwhile
+            return key
+        _clocks_table(cur)
         cur.execute(
             "delete from response_clocks where calendar = $c or calendar not in "
             "(select substr(key, $n) from store_meta where starts_with(key, $prefix) and value = $v)",
-            {"c": calendar, "n": len(_CLOCKS_META) + 1, "prefix": _CLOCKS_META, "v": version},
+            {"c": key, "n": len(_CLOCKS_META) + 1, "prefix": _CLOCKS_META, "v": version},
         )
         cur.execute("delete from store_meta where starts_with(key, $prefix) and value <> $v",
                     {"prefix": _CLOCKS_META, "v": version})
-        sql.execute(cur, "handoff/clocks", calendar=calendar)
+        sql.execute(cur, "handoff/clocks", calendar=key)
         cur.execute("insert or replace into store_meta (key, value) values ($k, $v)",
-                    {"k": _CLOCKS_META + calendar, "v": version})
+                    {"k": _CLOCKS_META + key, "v": version})
+    return key
+
+
+def _clocks_table(cur) -> None:
+    """Create ``response_clocks``, or recreate it when a store holds one with other columns (built
+    by another release: its rows are stale anyway)."""
+    have = [r[0] for r in cur.execute(
+        "select column_name from information_schema.columns where table_name = 'response_clocks' "
+        "order by ordinal_position").fetchall()]
+    if have == [name for name, _ in _CLOCKS_COLUMNS]:
+        return
+    if have:
+        cur.execute("drop table response_clocks")
+        cur.execute("delete from store_meta where starts_with(key, $prefix)", {"prefix": _CLOCKS_META})
+    cur.execute("create table response_clocks (" + ", ".join(f"{n} {t}" for n, t in _CLOCKS_COLUMNS) + ")")
 
 
 def _wanted_clocks_version(con) -> str:
