@@ -159,9 +159,14 @@ def test_the_scope_fragment_keeps_whole_registration_days():
     assert ids(channel="web", handler="h1") == ["a", "b"]
 
 
-def test_the_segments_fragment_scopes_one_segmentation_like_the_funnel_fragment():
-    # staging/scoped_segments reads the copied funnel columns of one segmentation's rows with the
-    # same shared filters (staging/scope_filter) as staging/scoped_funnel reads candidate_funnel.
+@pytest.mark.parametrize("fragment, table, key", [
+    ("staging/scoped_segments", "candidate_segments", "segmentation"),
+    ("staging/scoped_clocks", "response_clocks", "calendar"),
+])
+def test_a_copied_rows_fragment_scopes_one_key_like_the_funnel_fragment(fragment, table, key):
+    # staging/scoped_segments (one segmentation's rows) and staging/scoped_clocks (one business
+    # calendar's rows) read the funnel columns copied into their table with the same shared filters
+    # (staging/scope_filter) as staging/scoped_funnel reads candidate_funnel.
     con = duckdb.connect()
     con.execute(
         "create table candidate_funnel as select * from (values "
@@ -172,18 +177,17 @@ def test_the_segments_fragment_scopes_one_segmentation_like_the_funnel_fragment(
         ") as v(candidate_id, registered_at, team, channel, first_contact_by, meeting_advisor_id)"
     )
     con.execute(
-        "create table candidate_segments as "
-        "select s.segmentation, f.*, 'S' as segment from candidate_funnel as f "
-        "cross join (values ('k'), ('other')) as s(segmentation)"
+        f"create table {table} as select s.{key}, f.* from candidate_funnel as f "
+        f"cross join (values ('k'), ('other')) as s({key})"
     )
-    funnel, segs = sql.load("staging/scoped_funnel"), sql.load("staging/scoped_segments")
-    assert segs.params == funnel.params | {"segmentation"}
+    funnel, scoped = sql.load("staging/scoped_funnel"), sql.load(fragment)
+    assert scoped.params == funnel.params | {key}
     base = dict(start=None, end=None, team=None, channel=None, handler=None, advisor=None,
                 as_of=dt.datetime(2024, 3, 12, 8, 0))
     for changes in ({}, {"start": dt.date(2024, 3, 4)}, {"end": dt.date(2024, 3, 3)}, {"team": "t1"},
                     {"channel": "app"}, {"handler": "h2"}, {"advisor": "v1"}, {"as_of": dt.datetime(2024, 3, 13)}):
         params = {**base, **changes}
         want = sorted(r[0] for r in con.execute(funnel.text, funnel.bind(params)).fetchall())
-        got = con.execute(segs.text, segs.bind({**params, "segmentation": "k"})).df()
+        got = con.execute(scoped.text, scoped.bind({**params, key: "k"})).df()
         assert sorted(got["candidate_id"]) == want, changes
-        assert set(got["segmentation"]) <= {"k"}
+        assert set(got[key]) <= {"k"}
