@@ -10,7 +10,8 @@ clock at a timestamp is then ``cum_minutes_before(day) + clamp(minute of day - o
 Open days are the configured weekdays (Settings.business_weekdays, Monday = 0) that are not
 Japanese public holidays (the maintained ``holidays`` package, ``holidays.Japan``). One table holds
 several calendars side by side, keyed by the hours they encode, so sessions with different
-settings never overwrite each other's; ``ensure`` builds or extends a calendar to cover the data.
+settings never overwrite each other's; ``cover`` builds or extends a calendar to cover the data,
+inside the write transaction that builds what reads it (``metrics.handoff.ensure_clocks``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import duckdb
 import holidays
 import pandas as pd
 
-from dashboard import store
 from dashboard.settings import Settings
 
 _TABLE_DDL = """
@@ -96,16 +96,11 @@ def _data_range(con: duckdb.DuckDBPyConnection, as_of: dt.datetime | None) -> tu
     return first - dt.timedelta(days=_MARGIN_DAYS), last + dt.timedelta(days=_MARGIN_DAYS)
 
 
-def ensure(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetime | None = None) -> str:
-    """Make sure the calendar for ``settings`` covers the data (and ``as_of``); return its key."""
-    with store.write_transaction(con) as cur:
-        return cover(cur, settings, as_of)
-
-
 def cover(cur: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.datetime | None = None) -> str:
-    """``ensure`` inside the caller's write transaction (``store.write_transaction``): the data's
-    range is read in it, so what is built from the calendar in the same transaction sees the
-    calendar cover the very data it reads."""
+    """Make sure the calendar for ``settings`` covers the data (and ``as_of``); return its key.
+    Runs inside the caller's write transaction (``store.write_transaction``): the data's range is
+    read in it, so what is built from the calendar in the same transaction sees the calendar cover
+    the very data it reads."""
     key = calendar_key(settings)
     cur.execute(_TABLE_DDL)
     wanted = _data_range(cur, as_of)

@@ -69,8 +69,8 @@ def test_business_minutes_sql_agrees_with_the_day_by_day_reference_on_random_pai
     candidates, events = contacted(pairs)
     con = given(candidates=candidates, events=events, staff=STAFF)
     settings = DEFAULT.with_(business_start_hour=10, business_end_hour=18)
-    key = business_hours.ensure(con, settings)
-    assert key != business_hours.calendar_key(DEFAULT)
+    key = handoff.ensure_clocks(con, settings)  # the calendar of these hours and its clocks
+    assert key == business_hours.calendar_key(settings) != business_hours.calendar_key(DEFAULT)
     expected = sorted(business_hours.business_minutes(r, c, settings) for _, r, c in pairs)
     got = handoff.response_time(con, Filters(as_of=LATE), settings).iloc[0]
     assert got["median_business_minutes"] == pytest.approx(pd.Series(expected).quantile(0.5))
